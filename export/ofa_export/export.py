@@ -1,0 +1,198 @@
+"""OFA checkpoint -> ONNX model package (``ofa-model.json`` + three graphs + vocabulary).
+
+    python3 -m ofa_export.convert --checkpoint ofa-tiny/ --output packages/ofa-tiny [--dtype fp16]
+
+Graphs (all axes that vary at run time are dynamic: batch, prompt length, image size, decode step):
+- ``encoder.onnx``   patch_images [B,3,S,S] f32, input_ids [B,L] i64
+                     -> encoder_hidden_states [B,N+L,d], encoder_padding_mask [B,N+L] bool,
+                        encoder_position_embedding [B,N+L,d]
+- ``cross_kv.onnx``  encoder_hidden_states, encoder_position_embedding
+                     -> cross_key_i, cross_value_i [B,H,N+L,hd] per decoder layer, cross_pos_key [B,H,N+L,hd]
+                     (run once per sequence: the decoder never recomputes them)
+- ``decoder.onnx``   input_ids [B,T], past_key_i/past_value_i [B,H,P,hd], cross_*, encoder_padding_mask
+                     -> logits [B,T,V], present_key_i/present_value_i [B,H,P+T,hd]
+                     (P = 0 with an empty past teacher-forces T tokens in one call; T = 1 is one decode step)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Dict, List
+
+import onnx
+import torch
+from torch import Tensor, nn
+
+from . import __version__
+from .checkpoint import Checkpoint, load_checkpoint
+from .errors import CheckpointError
+from .fp16 import convert_to_fp16
+from .model import PATCH_STRIDE, OfaModel
+from .vocab import VocabularyLayout, read_vocabulary_layout
+
+OPSET = 17
+FORMAT_VERSION = 1
+MAX_IMAGE_SIZE = 512  # OFA's fixed max_image_size in the bin <-> pixel formula
+TASK_RESOLUTION = {"caption": 480, "vqa": 480, "entailment": 480, "classification": 480, "itm": 480,
+                   "score": 480, "grounding": 512, "region_caption": 512, "detection": 512}
+
+
+class _EncoderGraph(nn.Module):
+    def __init__(self, model: OfaModel):
+        super().__init__()
+        self.encoder = model.encoder
+
+    def forward(self, patch_images: Tensor, input_ids: Tensor):
+        out = self.encoder(patch_images, input_ids)
+        return out.states, out.padding_mask, out.position
+
+
+class _CrossGraph(nn.Module):
+    def __init__(self, model: OfaModel):
+        super().__init__()
+        self.decoder = model.decoder
+
+    def forward(self, encoder_hidden_states: Tensor, encoder_position_embedding: Tensor):
+        return tuple(self.decoder.cross_kv(encoder_hidden_states, encoder_position_embedding))
+
+
+class _DecoderGraph(nn.Module):
+    def __init__(self, model: OfaModel):
+        super().__init__()
+        self.decoder = model.decoder
+        self.layers = model.cfg.decoder_layers
+
+    def forward(self, input_ids: Tensor, *rest: Tensor):
+        n = 2 * self.layers
+        past, cross, padding_mask = rest[:n], rest[n:2 * n + 1], rest[2 * n + 1]
+        logits, present = self.decoder(input_ids, past, cross, padding_mask)
+        return (logits, *present)
+
+
+def graph_names(layers: int) -> Dict[str, Dict[str, List[str]]]:
+    kv = lambda prefix: [f"{prefix}_{kind}_{i}" for i in range(layers) for kind in ("key", "value")]
+    cross = kv("cross") + ["cross_pos_key"]
+    return {
+        "encoder": {"inputs": ["patch_images", "input_ids"],
+                    "outputs": ["encoder_hidden_states", "encoder_padding_mask", "encoder_position_embedding"]},
+        "cross_kv": {"inputs": ["encoder_hidden_states", "encoder_position_embedding"], "outputs": cross},
+        "decoder": {"inputs": ["input_ids"] + kv("past") + cross + ["encoder_padding_mask"],
+                    "outputs": ["logits"] + kv("present")},
+    }
+
+
+def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) -> Dict[str, Dict[str, List[str]]]:
+    """Trace the three graphs into out_dir; trace shapes are small and differ per axis so none is baked in."""
+    cfg = model.cfg
+    names = graph_names(cfg.decoder_layers)
+    heads, hd = cfg.decoder_attention_heads, cfg.d_model // cfg.decoder_attention_heads
+    batch, text_len, past_len, new_len = 2, 5, 3, 1
+    images = torch.randn(batch, 3, trace_resolution, trace_resolution)
+    input_ids = torch.tensor([[cfg.bos_token_id, 10, 11, 12, cfg.eos_token_id],
+                              [cfg.bos_token_id, 10, cfg.eos_token_id, cfg.pad_token_id, cfg.pad_token_id]])
+    assert input_ids.shape == (batch, text_len)
+    with torch.no_grad():
+        enc = model.encoder(images, input_ids)
+        cross = model.decoder.cross_kv(enc.states, enc.position)
+    src = enc.states.shape[1]
+    past = [torch.randn(batch, heads, past_len, hd) for _ in range(2 * cfg.decoder_layers)]
+    dec_ids = torch.tensor([[cfg.bos_token_id]] * batch)
+
+    def dyn(names_axes):
+        return {n: axes for n, axes in names_axes}
+
+    kv_axes = {0: "batch", 1: "heads", 2: "past_len", 3: "head_dim"}
+    cross_axes = {0: "batch", 1: "heads", 2: "src_len", 3: "head_dim"}
+    exports = [
+        ("encoder", _EncoderGraph(model), (images, input_ids), dyn([
+            ("patch_images", {0: "batch", 2: "height", 3: "width"}), ("input_ids", {0: "batch", 1: "text_len"}),
+            ("encoder_hidden_states", {0: "batch", 1: "src_len"}), ("encoder_padding_mask", {0: "batch", 1: "src_len"}),
+            ("encoder_position_embedding", {0: "batch", 1: "src_len"})])),
+        ("cross_kv", _CrossGraph(model), (enc.states, enc.position), dyn(
+            [("encoder_hidden_states", {0: "batch", 1: "src_len"}),
+             ("encoder_position_embedding", {0: "batch", 1: "src_len"})]
+            + [(n, cross_axes) for n in names["cross_kv"]["outputs"]])),
+        ("decoder", _DecoderGraph(model), (dec_ids, *past, *cross, enc.padding_mask), dyn(
+            [("input_ids", {0: "batch", 1: "new_len"}), ("encoder_padding_mask", {0: "batch", 1: "src_len"}),
+             ("logits", {0: "batch", 1: "new_len"})]
+            + [(n, kv_axes) for n in names["decoder"]["inputs"] if n.startswith("past_")]
+            + [(n, cross_axes) for n in names["cross_kv"]["outputs"]]
+            + [(n, {0: "batch", 1: "heads", 2: "total_len", 3: "head_dim"})
+               for n in names["decoder"]["outputs"] if n.startswith("present_")])),
+    ]
+    assert src == enc.padding_mask.shape[1] and new_len == dec_ids.shape[1]
+    for name, module, args, axes in exports:
+        path = out_dir / f"{name}.onnx"
+        with torch.no_grad():
+            torch.onnx.export(module, args, str(path), input_names=names[name]["inputs"],
+                              output_names=names[name]["outputs"], dynamic_axes=axes, opset_version=OPSET,
+                              do_constant_folding=True)
+        onnx.checker.check_model(str(path))
+    return names
+
+
+def write_manifest(out_dir: Path, model: OfaModel, ckpt: Checkpoint, layout: VocabularyLayout, dtype: str,
+                   names: Dict[str, Dict[str, List[str]]], name: str) -> Dict:
+    cfg = model.cfg
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "dtype": dtype,
+        "model_config": {
+            "d_model": cfg.d_model, "encoder_layers": cfg.encoder_layers, "decoder_layers": cfg.decoder_layers,
+            "encoder_attention_heads": cfg.encoder_attention_heads,
+            "decoder_attention_heads": cfg.decoder_attention_heads,
+            "head_dim": cfg.d_model // cfg.decoder_attention_heads,
+            "encoder_ffn_dim": cfg.encoder_ffn_dim, "decoder_ffn_dim": cfg.decoder_ffn_dim,
+            "resnet_type": cfg.resnet_type, "vocab_size": cfg.vocab_size,
+            "max_positions": cfg.max_position_embeddings, "token_bucket_size": cfg.token_bucket_size,
+            "image_bucket_size": cfg.image_bucket_size, "patch_stride": PATCH_STRIDE,
+            "parameters": sum(p.numel() for p in model.parameters()),
+        },
+        "special_ids": {"bos": cfg.bos_token_id, "pad": cfg.pad_token_id, "eos": cfg.eos_token_id,
+                        "unk": layout.unk_id, "mask": layout.mask_id},
+        "vocabulary": {"vocab_file": "vocab.json", "merges_file": "merges.txt",
+                       "text_size": layout.text_size, "code_first_id": layout.code_first_id,
+                       "num_codes": layout.num_codes, "bin_first_id": layout.bin_first_id,
+                       "num_bins": layout.num_bins},
+        "image": {"resolution": dict(TASK_RESOLUTION), "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5],
+                  "resample": "bicubic", "max_image_size": MAX_IMAGE_SIZE,
+                  "max_resolution": cfg.image_bucket_size * PATCH_STRIDE},
+        "graphs": {g: {"file": f"{g}.onnx", **io} for g, io in names.items()},
+        "source": {"checkpoint_weights_sha256": ckpt.weights_sha256, "converter_version": __version__,
+                   "torch_version": torch.__version__, "onnx_opset": OPSET},
+    }
+    (out_dir / "ofa-model.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str | None = None,
+            overwrite: bool = False) -> Dict:
+    """Convert one checkpoint. The package appears at ``output`` whole or not at all."""
+    if dtype not in ("fp32", "fp16"):
+        raise CheckpointError(f"Unknown dtype {dtype!r}, expected one of ['fp32', 'fp16']")
+    if output.exists() and not overwrite:
+        raise CheckpointError(f"Output {output} already exists; remove it or pass --overwrite")
+    model, ckpt = load_checkpoint(checkpoint_dir)
+    layout = read_vocabulary_layout(ckpt.vocab_file, ckpt.merges_file, model.cfg.vocab_size)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
+    try:
+        names = export_graphs(model, staging)
+        if dtype == "fp16":
+            for graph in names:
+                convert_to_fp16(staging / f"{graph}.onnx")
+        shutil.copyfile(ckpt.vocab_file, staging / "vocab.json")
+        shutil.copyfile(ckpt.merges_file, staging / "merges.txt")
+        manifest = write_manifest(staging, model, ckpt, layout, dtype, names,
+                                  name or checkpoint_dir.resolve().name)
+        if output.exists():
+            shutil.rmtree(output)
+        os.replace(staging, output)
+        return manifest
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,55 @@
+"""Rewrite an fp32 ONNX graph to compute in fp16, keeping an fp32 interface.
+
+Initializers, Constant/ConstantOfShape values and Cast targets become fp16 (values clamped to fp16's finite range,
+so the most-negative mask constant stays finite and 0 * mask stays 0); float graph inputs get a Cast to fp16 at
+entry, float outputs a Cast back to fp32 at exit. The runtime therefore feeds and reads the same types for fp32 and
+fp16 packages, while the GPU does the arithmetic in half precision.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+FP16_MAX = float(np.finfo(np.float16).max)
+
+
+def _to_fp16(t: TensorProto) -> TensorProto:
+    arr = numpy_helper.to_array(t)
+    return numpy_helper.from_array(np.clip(arr, -FP16_MAX, FP16_MAX).astype(np.float16), t.name)
+
+
+def convert_to_fp16(path: Path) -> None:
+    model = onnx.load(str(path))
+    graph = model.graph
+    for i, init in enumerate(graph.initializer):
+        if init.data_type == TensorProto.FLOAT:
+            graph.initializer[i].CopyFrom(_to_fp16(init))
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.TENSOR and attr.t.data_type == TensorProto.FLOAT:
+                attr.t.CopyFrom(_to_fp16(attr.t))
+            if node.op_type == "Cast" and attr.name == "to" and attr.i == TensorProto.FLOAT:
+                attr.i = TensorProto.FLOAT16
+    entry_nodes = []
+    for inp in graph.input:
+        if inp.type.tensor_type.elem_type == TensorProto.FLOAT:
+            half = inp.name + "_fp16"
+            for node in graph.node:
+                node.input[:] = [half if n == inp.name else n for n in node.input]
+            entry_nodes.append(helper.make_node("Cast", [inp.name], [half], to=TensorProto.FLOAT16))
+    for out in graph.output:
+        if out.type.tensor_type.elem_type == TensorProto.FLOAT:
+            half = out.name + "_fp16"
+            for node in graph.node:
+                node.output[:] = [half if n == out.name else n for n in node.output]
+                node.input[:] = [half if n == out.name else n for n in node.input]
+            graph.node.append(helper.make_node("Cast", [half], [out.name], to=TensorProto.FLOAT))
+    for n in reversed(entry_nodes):
+        graph.node.insert(0, n)
+    del graph.value_info[:]
+    model = onnx.shape_inference.infer_shapes(model)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))

@@ -1,0 +1,257 @@
+package ai.ofa.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The one place that touches ONNX Runtime: owns the sessions of a package's graphs on one device and runs them on
+ * plain Java arrays ({@link Floats}, {@link Longs}, {@link Bools}). Sessions are thread-safe; one backend serves
+ * every thread of the JVM.
+ *
+ * <pre>{@code
+ * try (OnnxBackend backend = OnnxBackend.open(pkg, SessionSettings.DEFAULT)) {
+ *     Map<String, Object> out = backend.run("encoder", Map.of("patch_images", images, "input_ids", ids));
+ * }
+ * }</pre>
+ */
+public final class OnnxBackend implements AutoCloseable {
+    private final ModelPackage pkg;
+    private final SessionSettings settings;
+    private final OrtEnvironment env;
+    private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+    private volatile boolean closed;
+
+    private OnnxBackend(ModelPackage pkg, SessionSettings settings) {
+        this.pkg = pkg;
+        this.settings = settings;
+        this.env = OrtEnvironment.getEnvironment();
+    }
+
+    /** Creates and validates the sessions; a CUDA device that cannot be used is an error, never a CPU fallback. */
+    public static OnnxBackend open(ModelPackage pkg, SessionSettings settings) {
+        OnnxBackend backend = new OnnxBackend(pkg, settings);
+        try {
+            for (String graph : ModelPackage.GRAPHS) {
+                backend.sessions.put(graph, backend.createSession(graph));
+            }
+            return backend;
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    private OrtSession createSession(String graph) {
+        GraphSpec spec = pkg.graph(graph);
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(switch (settings.optimization()) {
+                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            });
+            if (settings.device().kind() == Device.Kind.CUDA) {
+                addCuda(options, settings.device().id());
+            }
+            OrtSession session = env.createSession(pkg.file(spec.file()).toString(), options);
+            try {
+                checkNames(graph, spec, session);
+            } catch (RuntimeException e) {
+                session.close();
+                throw e;
+            }
+            return session;
+        } catch (OrtException e) {
+            throw new ModelPackageException("Cannot load graph " + pkg.file(spec.file()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void addCuda(OrtSession.SessionOptions options, int deviceId) {
+        EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
+        if (!available.contains(OrtProvider.CUDA)) {
+            throw new IllegalStateException("CUDA device " + deviceId + " requested, but this ONNX Runtime build "
+                    + "has no CUDA provider (available: " + available + "). Build with the GPU profile "
+                    + "(mvn -Pgpu) and run on a machine with CUDA and cuDNN, or use device=cpu.");
+        }
+        try {
+            options.addCUDA(deviceId);
+        } catch (OrtException e) {
+            throw new IllegalStateException("CUDA device " + deviceId + " cannot be used: " + e.getMessage()
+                    + " (check the driver, CUDA/cuDNN libraries and the device id; no CPU fallback is made)", e);
+        }
+    }
+
+    private static void checkNames(String graph, GraphSpec spec, OrtSession session) throws OrtException {
+        Set<String> inputs = new TreeSet<>(session.getInputNames());
+        Set<String> outputs = new TreeSet<>(session.getOutputNames());
+        if (!inputs.equals(new TreeSet<>(spec.inputs())) || !outputs.equals(new TreeSet<>(spec.outputs()))) {
+            throw new ModelPackageException("Graph '" + graph + "' (" + spec.file() + ") does not match the manifest: "
+                    + "graph inputs " + inputs + ", manifest inputs " + new TreeSet<>(spec.inputs())
+                    + "; graph outputs " + outputs + ", manifest outputs " + new TreeSet<>(spec.outputs()));
+        }
+    }
+
+    public ModelPackage modelPackage() {
+        return pkg;
+    }
+
+    public SessionSettings settings() {
+        return settings;
+    }
+
+    /** Providers ONNX Runtime actually has in this process (shows whether CUDA was usable). */
+    public static Set<String> availableProviders() {
+        Set<String> out = new TreeSet<>();
+        OrtEnvironment.getAvailableProviders().forEach(p -> out.add(p.name()));
+        return out;
+    }
+
+    public static String onnxRuntimeVersion() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    /**
+     * Runs one graph. Inputs are {@link Floats}, {@link Longs} or {@link Bools} by name; every input of the graph
+     * must be given, and unknown names are refused. Outputs come back by name in the same types.
+     */
+    public Map<String, Object> run(String graph, Map<String, ?> inputs) {
+        if (closed) {
+            throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
+        }
+        OrtSession session = sessions.get(graph);
+        if (session == null) {
+            throw new IllegalArgumentException("Unknown graph '" + graph + "', expected one of " + sessions.keySet());
+        }
+        GraphSpec spec = pkg.graph(graph);
+        for (String name : inputs.keySet()) {
+            if (!spec.inputs().contains(name)) {
+                throw new IllegalArgumentException("Unknown input name " + name + " for graph '" + graph
+                        + "', expected one of " + spec.inputs());
+            }
+        }
+        List<String> missing = new ArrayList<>(spec.inputs());
+        missing.removeAll(inputs.keySet());
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("Missing input(s) " + missing + " for graph '" + graph + "'");
+        }
+        Map<String, OnnxTensor> tensors = new HashMap<>();
+        try {
+            for (Map.Entry<String, ?> e : inputs.entrySet()) {
+                tensors.put(e.getKey(), toTensor(e.getKey(), e.getValue()));
+            }
+            try (OrtSession.Result result = session.run(tensors)) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    out.put(e.getKey(), fromTensor((OnnxTensor) e.getValue()));
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed running graph '" + graph + "' of " + pkg.name()
+                    + ": " + e.getMessage(), e);
+        } finally {
+            tensors.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private OnnxTensor toTensor(String name, Object value) throws OrtException {
+        if (value instanceof Floats f) {
+            FloatBuffer buf = ByteBuffer.allocateDirect(f.data().length * 4).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            buf.put(f.data()).rewind();
+            return OnnxTensor.createTensor(env, buf, f.shape());
+        }
+        if (value instanceof Longs l) {
+            LongBuffer buf = ByteBuffer.allocateDirect(l.data().length * 8).order(ByteOrder.nativeOrder())
+                    .asLongBuffer();
+            buf.put(l.data()).rewind();
+            return OnnxTensor.createTensor(env, buf, l.shape());
+        }
+        if (value instanceof Bools b) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(b.data().length).order(ByteOrder.nativeOrder());
+            for (boolean x : b.data()) {
+                buf.put((byte) (x ? 1 : 0));
+            }
+            buf.rewind();
+            return OnnxTensor.createTensor(env, buf, b.shape(), OnnxJavaType.BOOL);
+        }
+        throw new IllegalArgumentException("Input " + name + " has unsupported type "
+                + (value == null ? "null" : value.getClass().getSimpleName()) + ", expected Floats, Longs or Bools");
+    }
+
+    private static Object fromTensor(OnnxTensor t) {
+        TensorInfo info = t.getInfo();
+        long[] shape = info.getShape();
+        switch (info.type) {
+            case FLOAT -> {
+                FloatBuffer fb = t.getFloatBuffer();
+                float[] data = new float[fb.remaining()];
+                fb.get(data);
+                return new Floats(data, shape);
+            }
+            case INT64 -> {
+                LongBuffer lb = t.getLongBuffer();
+                long[] data = new long[lb.remaining()];
+                lb.get(data);
+                return new Longs(data, shape);
+            }
+            case BOOL -> {
+                ByteBuffer bb = t.getByteBuffer();
+                boolean[] data = new boolean[bb.remaining()];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = bb.get(i) != 0;
+                }
+                return new Bools(data, shape);
+            }
+            default -> throw new IllegalStateException("Unexpected output type " + info.type);
+        }
+    }
+
+    /** Input metadata of a graph as ONNX Runtime reports it (used by diagnostics and tests). */
+    public Map<String, NodeInfo> inputInfo(String graph) {
+        try {
+            return sessions.get(graph).getInputInfo();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Closes the sessions; safe to call more than once. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (OrtSession s : sessions.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                // closing a session only frees native memory; nothing left to report to the caller
+            }
+        }
+        sessions.clear();
+    }
+}
