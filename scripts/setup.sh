@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine, where it is missing: a JDK 17+, Maven, and the
+# Debian Python packages the converter and the parity tests use (they run under /usr/bin/python3).
+set -euo pipefail
+
+need_apt=()
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+if ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
+  need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
+fi
