@@ -1,0 +1,165 @@
+package ai.ofa.image;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Safe decoding of encoded image bytes to 8-bit RGB, matching Pillow's {@code Image.open(...).convert('RGB')}:
+ * JPEG (baseline, progressive, CMYK), PNG (palette, alpha, grey, 16-bit), GIF (first frame), BMP, WebP. The format
+ * is sniffed from the magic bytes; the pixel count is checked from the header BEFORE any pixel is decoded, so a
+ * decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does.
+ *
+ * <pre>{@code RgbImage img = new ImageDecoder().decode(bytes);   // or new ImageDecoder(maxPixels)}</pre>
+ */
+public final class ImageDecoder {
+    /** Pillow's MAX_IMAGE_PIXELS (1024 * 1024 * 1024 / 4 / 3). */
+    public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
+
+    public enum Format { JPEG, PNG, GIF, BMP, WEBP }
+
+    private final long maxPixels;
+
+    public ImageDecoder() {
+        this(DEFAULT_MAX_PIXELS);
+    }
+
+    public ImageDecoder(long maxPixels) {
+        if (maxPixels <= 0) {
+            throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+        }
+        this.maxPixels = maxPixels;
+    }
+
+    public static Format sniff(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
+            return Format.JPEG;
+        }
+        if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return Format.PNG;
+        }
+        if (b.length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') {
+            return Format.GIF;
+        }
+        if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') {
+            return Format.BMP;
+        }
+        if (b.length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F'
+                && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P') {
+            return Format.WEBP;
+        }
+        return null;
+    }
+
+    public RgbImage decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new ImageDecodeException("Empty image: 0 bytes");
+        }
+        Format format = sniff(bytes);
+        if (format == null) {
+            throw new ImageDecodeException("Not an image: unknown format (first bytes " + hex(bytes) + "), expected "
+                    + "JPEG, PNG, GIF, BMP or WebP");
+        }
+        List<String> failures = new ArrayList<>();
+        for (ImageReader reader : readers(format)) {
+            try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w <= 0 || h <= 0) {
+                    throw new ImageDecodeException(format + " image has an invalid size " + w + "x" + h);
+                }
+                if (w * h > maxPixels) {
+                    throw new ImageDecodeException(format + " image of " + w + "x" + h + " = " + (w * h)
+                            + " pixels exceeds the limit of " + maxPixels + " pixels (decompression bomb guard; "
+                            + "raise maxPixels to allow it)");
+                }
+                BufferedImage img = reader.read(0);
+                return toRgb(img);
+            } catch (ImageDecodeException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                failures.add(reader.getClass().getSimpleName() + ": " + e);
+            } finally {
+                reader.dispose();
+            }
+        }
+        throw new ImageDecodeException("Corrupt or truncated " + format + " image (" + bytes.length + " bytes): "
+                + String.join("; ", failures));
+    }
+
+    /** The JDK's own reader first (it hands back raw samples, as libjpeg does), then any plugin (CMYK, WebP). */
+    private static List<ImageReader> readers(Format format) {
+        List<ImageReader> jdk = new ArrayList<>();
+        List<ImageReader> other = new ArrayList<>();
+        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format.name().toLowerCase());
+        while (it.hasNext()) {
+            ImageReader r = it.next();
+            (r.getClass().getName().startsWith("com.sun.imageio") ? jdk : other).add(r);
+        }
+        jdk.addAll(other);
+        return jdk;
+    }
+
+    static RgbImage toRgb(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[w * h * 3];
+        Raster raster = img.getRaster();
+        int bands = raster.getNumBands();
+        boolean sixteen = raster.getTransferType() == DataBuffer.TYPE_USHORT;
+        int colorComponents = img.getColorModel().getColorSpace().getNumComponents();
+        if (img.getColorModel() instanceof IndexColorModel icm) {
+            int[] idx = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            for (int i = 0; i < idx.length; i++) {
+                out[i * 3] = (byte) icm.getRed(idx[i]);
+                out[i * 3 + 1] = (byte) icm.getGreen(idx[i]);
+                out[i * 3 + 2] = (byte) icm.getBlue(idx[i]);
+            }
+        } else if (colorComponents == 1 && bands >= 1) {
+            int[] grey = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            for (int i = 0; i < grey.length; i++) {
+                // Pillow: 8-bit L replicates; 16-bit I;16 -> RGB clips at 255 rather than scaling
+                int v = sixteen ? Math.min(grey[i], 255) : grey[i];
+                out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = (byte) v;
+            }
+        } else if (colorComponents == 3 && bands >= 3
+                && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB) {
+            for (int c = 0; c < 3; c++) {
+                int[] s = raster.getSamples(0, 0, w, h, c, (int[]) null);
+                for (int i = 0; i < s.length; i++) {
+                    out[i * 3 + c] = (byte) (sixteen ? s[i] >> 8 : s[i]);   // Pillow keeps the high byte
+                }
+            }
+        } else {
+            // other colour spaces (CMYK, YCCK): the plugin's conversion to RGB
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int argb = img.getRGB(x, y);
+                    int p = (y * w + x) * 3;
+                    out[p] = (byte) (argb >> 16);
+                    out[p + 1] = (byte) (argb >> 8);
+                    out[p + 2] = (byte) argb;
+                }
+            }
+        }
+        return new RgbImage(out, w, h);
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(8, b.length); i++) {
+            s.append(String.format("%02x", b[i]));
+        }
+        return s.toString();
+    }
+}
