@@ -1,0 +1,205 @@
+package ai.ofa.model;
+
+import ai.ofa.generate.BeamSearch;
+import ai.ofa.generate.Constraint;
+import ai.ofa.generate.Hypothesis;
+import ai.ofa.generate.SearchSettings;
+import ai.ofa.image.ImageDecoder;
+import ai.ofa.image.ImagePreprocessor;
+import ai.ofa.image.RgbImage;
+import ai.ofa.text.BpeTokenizer;
+import ai.ofa.text.TokenLayout;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loaded OFA model package: tokenizer, image preprocessing and the ONNX graphs on one device. Thread-safe; one
+ * instance serves every thread of a JVM ({@link #shared} keeps one per package and device). The task classes in
+ * {@code ai.ofa.task} build prompts and parse outputs on top of the three primitives here: {@link #encode},
+ * {@link #generate} and {@link #teacherForce}.
+ *
+ * <pre>{@code
+ * try (OfaModel model = OfaModel.load(Path.of("models/ofa-tiny-random"), SessionSettings.DEFAULT)) {
+ *     List<Outcome<OfaResult>> captions = new Captioning(model).run(List.of(jpegBytes));
+ * }
+ * }</pre>
+ */
+public final class OfaModel implements AutoCloseable {
+    private static final Map<String, OfaModel> SHARED = new ConcurrentHashMap<>();
+
+    private final ModelPackage pkg;
+    private final OnnxBackend backend;
+    private final BpeTokenizer tokenizer;
+    private final ImageDecoder decoder;
+    private final boolean shared;
+
+    private OfaModel(ModelPackage pkg, SessionSettings settings, boolean shared) {
+        this.pkg = pkg;
+        VocabularyLayout v = pkg.vocabulary();
+        this.tokenizer = BpeTokenizer.load(pkg.file(v.vocabFile()), pkg.file(v.mergesFile()),
+                new TokenLayout(pkg.config().vocabSize(), v.codeFirstId(), v.numCodes(), v.binFirstId(), v.numBins()));
+        this.backend = OnnxBackend.open(pkg, settings);
+        this.decoder = new ImageDecoder();
+        this.shared = shared;
+    }
+
+    public static OfaModel load(Path packagePath, SessionSettings settings) {
+        return new OfaModel(ModelPackage.open(packagePath), settings, false);
+    }
+
+    /** One model per (package path, settings) in this JVM, loaded on first use; close() on it is a no-op. */
+    public static OfaModel shared(Path packagePath, SessionSettings settings) {
+        String key = packagePath.toAbsolutePath().normalize() + "|" + settings;
+        return SHARED.computeIfAbsent(key, k -> new OfaModel(ModelPackage.open(packagePath), settings, true));
+    }
+
+    public ModelPackage modelPackage() {
+        return pkg;
+    }
+
+    public BpeTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public OnnxBackend backend() {
+        return backend;
+    }
+
+    public ImageDecoder imageDecoder() {
+        return decoder;
+    }
+
+    public BeamSearch.Ids ids() {
+        SpecialIds s = pkg.specialIds();
+        return new BeamSearch.Ids(s.bos(), s.eos(), s.pad());
+    }
+
+    /** Decoded images + framed prompts -> encoder states and cross K/V, all rows resized to {@code size}. */
+    public EncodedBatch encode(List<RgbImage> images, List<int[]> prompts, int size) {
+        if (images.size() != prompts.size() || images.isEmpty()) {
+            throw new IllegalArgumentException("encode needs one prompt per image and at least one image, got "
+                    + images.size() + " images and " + prompts.size() + " prompts");
+        }
+        int maxLen = 0;
+        for (int[] p : prompts) {
+            maxLen = Math.max(maxLen, p.length);
+        }
+        int limit = pkg.config().maxPositions();
+        if (maxLen > limit) {
+            throw new IllegalArgumentException("Prompt of " + maxLen + " tokens exceeds the model's limit of " + limit
+                    + " positions");
+        }
+        int batch = images.size();
+        float[] pixels = new float[batch * 3 * size * size];
+        ImageSettings is = pkg.image();
+        for (int b = 0; b < batch; b++) {
+            ImagePreprocessor.normalize(ImagePreprocessor.resize(images.get(b), size), size, is.mean(), is.std(),
+                    pixels, b * 3 * size * size);
+        }
+        long[] ids = new long[batch * maxLen];
+        java.util.Arrays.fill(ids, pkg.specialIds().pad());
+        for (int b = 0; b < batch; b++) {
+            int[] p = prompts.get(b);
+            for (int t = 0; t < p.length; t++) {
+                ids[b * maxLen + t] = p[t];
+            }
+        }
+        Map<String, Object> enc = backend.run("encoder", Map.of(
+                "patch_images", new Floats(pixels, new long[]{batch, 3, size, size}),
+                "input_ids", new Longs(ids, new long[]{batch, maxLen})));
+        Map<String, Object> cross = backend.run("cross_kv", Map.of(
+                "encoder_hidden_states", enc.get("encoder_hidden_states"),
+                "encoder_position_embedding", enc.get("encoder_position_embedding")));
+        Map<String, Floats> crossFloats = new HashMap<>();
+        cross.forEach((k, v) -> crossFloats.put(k, (Floats) v));
+        return new EncodedBatch(batch, (Bools) enc.get("encoder_padding_mask"), crossFloats);
+    }
+
+    /** Beam search for every row of the batch; hypotheses best first. */
+    public List<List<Hypothesis>> generate(EncodedBatch encoded, SearchSettings settings, Constraint constraint) {
+        int beam = settings.beamSize();
+        int[] rows = new int[encoded.size() * beam];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i / beam;
+        }
+        return BeamSearch.search(new KvCacheDecoder(backend, encoded, rows), encoded.size(), ids(), settings,
+                constraint);
+    }
+
+    /**
+     * Teacher-forced full-vocabulary log-probs of target sequences (each ending with eos): row r of the result
+     * holds one log-prob per target token. {@code sentenceOfTarget[r]} says which encoded row target r reads, so
+     * many candidates can be scored against one encoding.
+     */
+    public float[][] teacherForce(EncodedBatch encoded, List<int[]> targets, int[] sentenceOfTarget) {
+        int n = targets.size();
+        int width = 0;
+        for (int[] t : targets) {
+            width = Math.max(width, t.length);
+        }
+        if (width + 1 > pkg.config().maxPositions()) {
+            throw new IllegalArgumentException("Target of " + width + " tokens exceeds the decoder's limit");
+        }
+        long[] input = new long[n * width];
+        java.util.Arrays.fill(input, pkg.specialIds().pad());
+        for (int r = 0; r < n; r++) {
+            int[] t = targets.get(r);
+            input[r * width] = pkg.specialIds().bos();
+            for (int i = 0; i + 1 < t.length; i++) {
+                input[r * width + i + 1] = t[i];
+            }
+        }
+        KvCacheDecoder dec = new KvCacheDecoder(backend, encoded, sentenceOfTarget);
+        Floats logits = dec.run(new Longs(input, new long[]{n, width}));
+        int vocab = pkg.config().vocabSize();
+        float[] lp = new float[vocab];
+        float[][] out = new float[n][];
+        for (int r = 0; r < n; r++) {
+            int[] t = targets.get(r);
+            out[r] = new float[t.length];
+            for (int i = 0; i < t.length; i++) {
+                logSoftmax(logits.data(), (r * width + i) * vocab, vocab, lp);
+                out[r][i] = lp[t[i]];
+            }
+        }
+        return out;
+    }
+
+    static void logSoftmax(float[] x, int offset, int n, float[] out) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(x[offset + i] - max);
+        }
+        float lse = (float) (max + Math.log(sum));
+        for (int i = 0; i < n; i++) {
+            out[i] = x[offset + i] - lse;
+        }
+    }
+
+    /** Provenance for outputs: model name, package SHA-256, ONNX Runtime version. */
+    public Map<String, String> provenance() {
+        return Map.of("model_name", pkg.name(), "model_sha256", pkg.sha256(),
+                "onnxruntime_version", OnnxBackend.onnxRuntimeVersion(), "dtype", pkg.dtype());
+    }
+
+    /** Closes the sessions (no-op for {@link #shared} instances, which live as long as the JVM); idempotent. */
+    @Override
+    public void close() {
+        if (!shared) {
+            backend.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OfaModel[" + pkg.name() + " on " + backend.settings().device() + "]";
+    }
+}

@@ -1,0 +1,136 @@
+package ai.ofa.task;
+
+import ai.ofa.generate.Constraint;
+import ai.ofa.generate.Hypothesis;
+import ai.ofa.generate.SearchSettings;
+import ai.ofa.image.ImageDecodeException;
+import ai.ofa.image.RgbImage;
+import ai.ofa.model.EncodedBatch;
+import ai.ofa.model.OfaModel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
+
+/**
+ * What every task shares: decode and tokenise each item (a failure stays with its item), encode the good ones as
+ * one batch, decode, and hand each item's hypotheses or candidate scores back in the caller's order.
+ */
+final class TaskSupport {
+    /** Candidates scored per decoder call in all-candidate scoring (bounds memory with large label sets). */
+    static final int CANDIDATE_CHUNK = 128;
+
+    private TaskSupport() {
+    }
+
+    /** Decodes item i's image and builds its prompt; errors name the item. */
+    static <T> List<Prepared> prepare(OfaModel model, List<byte[]> images, IntFunction<String> prompt,
+                                      List<Outcome<T>> out) {
+        List<Prepared> ok = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            out.add(null);
+            try {
+                byte[] bytes = images.get(i);
+                if (bytes == null) {
+                    throw new ImageDecodeException("Image is null");
+                }
+                RgbImage img = model.imageDecoder().decode(bytes);
+                String text = prompt.apply(i);
+                int[] ids = model.tokenizer().encode(text);
+                int limit = model.modelPackage().config().maxPositions();
+                if (ids.length > limit) {
+                    throw new IllegalArgumentException("Prompt of " + ids.length + " tokens exceeds the limit of "
+                            + limit + " tokens");
+                }
+                ok.add(new Prepared(i, img, ids));
+            } catch (RuntimeException e) {
+                out.set(i, Outcome.failed("item " + i + ": " + e.getMessage()));
+            }
+        }
+        return ok;
+    }
+
+    static EncodedBatch encode(OfaModel model, List<Prepared> items, int size) {
+        List<RgbImage> imgs = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
+        for (Prepared p : items) {
+            imgs.add(p.image());
+            prompts.add(p.prompt());
+        }
+        return model.encode(imgs, prompts, size);
+    }
+
+    /** Generation for prepared items; {@code finish} turns an item's best hypothesis into its result. */
+    static <T> void generate(OfaModel model, List<Prepared> items, int size, SearchSettings settings,
+                             Constraint constraint, BiFunction<Prepared, Hypothesis, T> finish,
+                             List<Outcome<T>> out) {
+        if (items.isEmpty()) {
+            return;
+        }
+        EncodedBatch enc = encode(model, items, size);
+        List<List<Hypothesis>> hyps = model.generate(enc, settings, (sentence, prefix, logits, off, v) ->
+                constraint.apply(items.get(sentence).index(), prefix, logits, off, v));
+        for (int k = 0; k < items.size(); k++) {
+            Prepared p = items.get(k);
+            if (hyps.get(k).isEmpty()) {
+                out.set(p.index(), Outcome.failed("item " + p.index() + ": no hypothesis satisfied the constraints"));
+                continue;
+            }
+            try {
+                out.set(p.index(), Outcome.ok(finish.apply(p, hyps.get(k).get(0))));
+            } catch (RuntimeException e) {
+                out.set(p.index(), Outcome.failed("item " + p.index() + ": " + e.getMessage()));
+            }
+        }
+    }
+
+    /**
+     * All-candidate scoring: encoder once per item, every candidate teacher-forced; score = sum of the log-probs of
+     * the candidate's tokens and eos. Returns per item the per-candidate sums and token log-probs.
+     */
+    static List<float[][]> scoreCandidates(OfaModel model, EncodedBatch enc, List<List<int[]>> candidates) {
+        List<int[]> targets = new ArrayList<>();
+        List<Integer> owner = new ArrayList<>();
+        for (int k = 0; k < candidates.size(); k++) {
+            for (int[] c : candidates.get(k)) {
+                targets.add(c);
+                owner.add(k);
+            }
+        }
+        float[][] all = new float[targets.size()][];
+        for (int from = 0; from < targets.size(); from += CANDIDATE_CHUNK) {
+            int to = Math.min(targets.size(), from + CANDIDATE_CHUNK);
+            int[] rows = owner.subList(from, to).stream().mapToInt(Integer::intValue).toArray();
+            float[][] part = model.teacherForce(enc, targets.subList(from, to), rows);
+            System.arraycopy(part, 0, all, from, part.length);
+        }
+        List<float[][]> out = new ArrayList<>();
+        int pos = 0;
+        for (List<int[]> c : candidates) {
+            float[][] mine = new float[c.size()][];
+            System.arraycopy(all, pos, mine, 0, c.size());
+            pos += c.size();
+            out.add(mine);
+        }
+        return out;
+    }
+
+    /** Candidate text -> target ids: pieces(' ' + text) + eos, as OFA's trie and scorer build them. */
+    static int[] candidateIds(OfaModel model, String text) {
+        int[] framed = model.tokenizer().encode(" " + text.trim());
+        return java.util.Arrays.copyOfRange(framed, 1, framed.length);
+    }
+
+    static double sum(float[] xs) {
+        double s = 0;
+        for (float x : xs) {
+            s += x;
+        }
+        return s;
+    }
+
+    static String text(OfaModel model, Hypothesis h) {
+        return model.tokenizer().decode(h.tokensWithoutEos(model.modelPackage().specialIds().eos())).trim();
+    }
+}
