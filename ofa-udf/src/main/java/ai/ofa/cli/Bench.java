@@ -1,0 +1,112 @@
+package ai.ofa.cli;
+
+import ai.ofa.generate.Hypothesis;
+import ai.ofa.generate.SearchSettings;
+import ai.ofa.image.RgbImage;
+import ai.ofa.model.EncodedBatch;
+import ai.ofa.model.OfaModel;
+import ai.ofa.task.Captioning;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Captioning throughput of the Java runtime: for each batch size, encoder ms, decoder ms per step (from one
+ * greedy pass of fixed length, so every step does the same work) and end-to-end images/s with the caption
+ * settings, plus peak RSS. Figures are printed as one JSON line per batch size, never asserted.
+ */
+final class Bench {
+    static final String HELP = "ofa bench [--model PKG] --image FILE [--batches 1,8] [--repeats 3] [--threads N]\n"
+            + "  (the ./ofa bench wrapper builds an OFA-tiny-shaped package and compares with PyTorch eager)";
+
+    private Bench() {
+    }
+
+    static void run(Args a, PrintStream out) throws IOException {
+        Path image = Path.of(a.required("image"));
+        byte[] bytes = Files.readAllBytes(image);
+        int repeats = a.intOr("repeats", 3);
+        try (OfaModel model = OfaModel.load(OfaCli.modelPath(a), OfaCli.sessionSettings(a))) {
+            RgbImage img = model.imageDecoder().decode(bytes);
+            int size = model.modelPackage().image().resolutionFor("caption");
+            int[] prompt = model.tokenizer().encode(Captioning.PROMPT);
+            for (String b : a.getOr("batches", "1,8").split(",")) {
+                int batch = Integer.parseInt(b.trim());
+                List<byte[]> images = new ArrayList<>(Collections.nCopies(batch, bytes));
+                List<RgbImage> imgs = new ArrayList<>(Collections.nCopies(batch, img));
+                List<int[]> prompts = new ArrayList<>(Collections.nCopies(batch, prompt));
+                new Captioning(model).run(images);   // warm-up
+                double encMs = Double.MAX_VALUE;
+                double endToEnd = Double.MAX_VALUE;
+                double[] stepMs = null;
+                for (int r = 0; r < repeats; r++) {
+                    long t0 = System.nanoTime();
+                    EncodedBatch enc = model.encode(imgs, prompts, size);
+                    encMs = Math.min(encMs, (System.nanoTime() - t0) / 1e6);
+                    double[] steps = timeSteps(model, enc, 16);
+                    if (stepMs == null || steps[steps.length - 1] < stepMs[stepMs.length - 1]) {
+                        stepMs = steps;
+                    }
+                    long t1 = System.nanoTime();
+                    new Captioning(model).run(images);
+                    endToEnd = Math.min(endToEnd, (System.nanoTime() - t1) / 1e9);
+                }
+                out.printf("{\"runtime\":\"java-onnxruntime\",\"batch\":%d,\"images_per_s\":%.3f,\"encoder_ms\":%.1f,"
+                                + "\"decoder_ms_per_step_first4\":%.2f,\"decoder_ms_per_step_last4\":%.2f,"
+                                + "\"peak_rss_mb\":%d}%n", batch, batch / endToEnd, encMs,
+                        mean(stepMs, 0, 4), mean(stepMs, stepMs.length - 4, stepMs.length), peakRssMb());
+            }
+        }
+    }
+
+    /** Per-step decoder time of a greedy beam-5-shaped pass of exactly n steps (eos blocked by minLen). */
+    private static double[] timeSteps(OfaModel model, EncodedBatch enc, int n) {
+        double[] ms = new double[n];
+        long[] last = {System.nanoTime()};
+        int[] step = {0};
+        SearchSettings s = SearchSettings.beam(5).withMaxLen(n).withMinLen(n);
+        List<List<Hypothesis>> h = model.generate(enc, s, (sentence, prefix, logits, off, v) -> {
+            if (sentence == 0 && off == 0) {   // first row of a new step
+                long now = System.nanoTime();
+                if (step[0] > 0 && step[0] <= n) {
+                    ms[step[0] - 1] = (now - last[0]) / 1e6;
+                }
+                last[0] = now;
+                step[0]++;
+            }
+        });
+        if (h.isEmpty()) {
+            throw new IllegalStateException("benchmark produced no hypothesis");
+        }
+        return java.util.Arrays.copyOf(ms, Math.max(1, step[0] - 1));
+    }
+
+    private static double mean(double[] xs, int from, int to) {
+        from = Math.max(0, from);
+        to = Math.min(xs.length, to);
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += xs[i];
+        }
+        return to > from ? s / (to - from) : Double.NaN;
+    }
+
+    /** VmHWM from /proc (peak resident set), 0 where unavailable. */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}
