@@ -83,6 +83,9 @@ public final class ImageDecoder {
                             + " pixels exceeds the limit of " + maxPixels + " pixels (decompression bomb guard; "
                             + "raise maxPixels to allow it)");
                 }
+                if (format == Format.JPEG && JpegMarkers.components(bytes) == 4) {
+                    return cmykToRgb(reader.readRaster(0, null), JpegMarkers.hasAdobe(bytes));
+                }
                 BufferedImage img = reader.read(0);
                 return toRgb(img);
             } catch (ImageDecodeException e) {
@@ -149,6 +152,31 @@ public final class ImageDecoder {
                     out[p] = (byte) (argb >> 16);
                     out[p + 1] = (byte) (argb >> 8);
                     out[p + 2] = (byte) argb;
+                }
+            }
+        }
+        return new RgbImage(out, w, h);
+    }
+
+    /**
+     * Pillow's CMYK -> RGB: Adobe-marked JPEGs store inverted CMYK (Pillow's "CMYK;I"); then per channel
+     * nk - round(c * nk / 255) with nk = 255 - k, in Pillow's integer arithmetic.
+     */
+    static RgbImage cmykToRgb(Raster raster, boolean inverted) {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        byte[] out = new byte[w * h * 3];
+        int[] px = new int[4];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                raster.getPixel(x, y, px);
+                int k = inverted ? 255 - px[3] : px[3];
+                int nk = 255 - k;
+                for (int c = 0; c < 3; c++) {
+                    int v = inverted ? 255 - px[c] : px[c];
+                    int tmp = v * nk + 128;
+                    int r = nk - (((tmp >> 8) + tmp) >> 8);
+                    out[(y * w + x) * 3 + c] = (byte) Math.max(0, Math.min(255, r));
                 }
             }
         }

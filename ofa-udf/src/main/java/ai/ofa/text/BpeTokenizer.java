@@ -59,11 +59,6 @@ public final class BpeTokenizer {
         }
         this.mergeRanks = ranks;
         this.layout = layout;
-        for (String special : List.of("<s>", "</s>", "<pad>", "<unk>")) {
-            if (!vocab.containsKey(special)) {
-                throw new IllegalArgumentException("vocab.json has no " + special + " token");
-            }
-        }
     }
 
     /** Reads {@code vocab.json} and {@code merges.txt} (first line {@code #version...} skipped, as GPT-2 does). */
@@ -100,19 +95,29 @@ public final class BpeTokenizer {
     }
 
     public int bos() {
-        return vocab.get("<s>");
+        return special("<s>");
     }
 
     public int eos() {
-        return vocab.get("</s>");
+        return special("</s>");
     }
 
     public int pad() {
-        return vocab.get("<pad>");
+        return special("<pad>");
     }
 
+    /** Id of {@code <unk>}, or -1 for a vocabulary without one (GPT-2's own covers every byte). */
     public int unk() {
-        return vocab.get("<unk>");
+        return vocab.getOrDefault("<unk>", -1);
+    }
+
+    private int special(String token) {
+        Integer id = vocab.get(token);
+        if (id == null) {
+            throw new IllegalStateException("The vocabulary has no " + token + " token (a plain GPT-2 vocabulary?); "
+                    + "use encodePieces() for unframed ids");
+        }
+        return id;
     }
 
     /** bos + pieces + eos. */
@@ -195,7 +200,14 @@ public final class BpeTokenizer {
         }
         int[] ids = new int[word.size()];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = vocab.getOrDefault(word.get(i), unk());
+            Integer id = vocab.get(word.get(i));
+            if (id == null) {
+                if (unk() < 0) {
+                    throw new IllegalArgumentException("BPE symbol '" + word.get(i) + "' is not in the vocabulary");
+                }
+                id = unk();
+            }
+            ids[i] = id;
         }
         if (cache.size() < CACHE_LIMIT) {
             cache.put(preToken, ids);
@@ -208,7 +220,8 @@ public final class BpeTokenizer {
         List<Byte> pending = new ArrayList<>();
         StringBuilder out = new StringBuilder();
         for (int id : ids) {
-            if (id == bos() || id == eos() || id == pad()) {
+            if (id == vocab.getOrDefault("<s>", -1) || id == vocab.getOrDefault("</s>", -1)
+                    || id == vocab.getOrDefault("<pad>", -1)) {
                 continue;
             }
             String special = layout.specialName(id);
