@@ -71,7 +71,7 @@ def goldens(model, tok: BpeTokenizer, image_dir: Path, manifest: dict) -> dict:
             cross = model.decoder.cross_kv(enc.states, enc.position)
             past, token, greedy, logprobs = model.empty_past(1), manifest["special_ids"]["bos"], [], []
             for _ in range(4 if mode == "bins" else STEPS):
-                logits, past = model.decoder(torch.tensor([[token]]), past, cross, enc.padding_mask)
+                logits, past = model.step(torch.tensor([[token]]), past, cross, enc.padding_mask)
                 logits = logits[0, -1]
                 if mode == "bins":
                     restricted = torch.full_like(logits, float("-inf"))

@@ -67,8 +67,8 @@ class _DecoderGraph(nn.Module):
 
     def forward(self, input_ids: Tensor, *rest: Tensor):
         n = 2 * self.layers
-        past, cross, padding_mask = rest[:n], rest[n:2 * n + 1], rest[2 * n + 1]
-        logits, present = self.decoder(input_ids, past, cross, padding_mask)
+        past, past_order, cross, padding_mask = rest[:n], rest[n], rest[n + 1:2 * n + 2], rest[2 * n + 2]
+        logits, present = self.decoder(input_ids, past, past_order, cross, padding_mask)
         return (logits, *present)
 
 
@@ -79,7 +79,7 @@ def graph_names(layers: int) -> Dict[str, Dict[str, List[str]]]:
         "encoder": {"inputs": ["patch_images", "input_ids"],
                     "outputs": ["encoder_hidden_states", "encoder_padding_mask", "encoder_position_embedding"]},
         "cross_kv": {"inputs": ["encoder_hidden_states", "encoder_position_embedding"], "outputs": cross},
-        "decoder": {"inputs": ["input_ids"] + kv("past") + cross + ["encoder_padding_mask"],
+        "decoder": {"inputs": ["input_ids"] + kv("past") + ["past_order"] + cross + ["encoder_padding_mask"],
                     "outputs": ["logits"] + kv("present")},
     }
 
@@ -98,13 +98,14 @@ def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) ->
         enc = model.encoder(images, input_ids)
         cross = model.decoder.cross_kv(enc.states, enc.position)
     src = enc.states.shape[1]
-    past = [torch.randn(batch, heads, past_len, hd) for _ in range(2 * cfg.decoder_layers)]
-    dec_ids = torch.tensor([[cfg.bos_token_id]] * batch)
+    beams = 3   # rows = sentences * beams, so the grouped cross-attention is traced with groups of 3
+    past = [torch.randn(batch * beams, heads, past_len, hd) for _ in range(2 * cfg.decoder_layers)]
+    past_order = torch.tensor([2, 0, 1, 5, 3, 4])
+    dec_ids = torch.tensor([[cfg.bos_token_id]] * (batch * beams))
 
     def dyn(names_axes):
         return {n: axes for n, axes in names_axes}
 
-    kv_axes = {0: "batch", 1: "heads", 2: "past_len", 3: "head_dim"}
     cross_axes = {0: "batch", 1: "heads", 2: "src_len", 3: "head_dim"}
     exports = [
         ("encoder", _EncoderGraph(model), (images, input_ids), dyn([
@@ -115,15 +116,16 @@ def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) ->
             [("encoder_hidden_states", {0: "batch", 1: "src_len"}),
              ("encoder_position_embedding", {0: "batch", 1: "src_len"})]
             + [(n, cross_axes) for n in names["cross_kv"]["outputs"]])),
-        ("decoder", _DecoderGraph(model), (dec_ids, *past, *cross, enc.padding_mask), dyn(
-            [("input_ids", {0: "batch", 1: "new_len"}), ("encoder_padding_mask", {0: "batch", 1: "src_len"}),
-             ("logits", {0: "batch", 1: "new_len"})]
-            + [(n, kv_axes) for n in names["decoder"]["inputs"] if n.startswith("past_")]
+        ("decoder", _DecoderGraph(model), (dec_ids, *past, past_order, *cross, enc.padding_mask), dyn(
+            [("input_ids", {0: "rows", 1: "new_len"}), ("encoder_padding_mask", {0: "batch", 1: "src_len"}),
+             ("past_order", {0: "rows"}), ("logits", {0: "rows", 1: "new_len"})]
+            + [(n, {0: "past_rows", 1: "heads", 2: "past_len", 3: "head_dim"})
+               for n in names["decoder"]["inputs"] if n.startswith("past_") and n != "past_order"]
             + [(n, cross_axes) for n in names["cross_kv"]["outputs"]]
-            + [(n, {0: "batch", 1: "heads", 2: "total_len", 3: "head_dim"})
+            + [(n, {0: "rows", 1: "heads", 2: "total_len", 3: "head_dim"})
                for n in names["decoder"]["outputs"] if n.startswith("present_")])),
     ]
-    assert src == enc.padding_mask.shape[1] and new_len == dec_ids.shape[1]
+    assert src == enc.padding_mask.shape[1] and new_len == dec_ids.shape[1] and past_order.shape[0] == len(dec_ids)
     for name, module, args, axes in exports:
         path = out_dir / f"{name}.onnx"
         with torch.no_grad():

@@ -158,7 +158,22 @@ class Attention(nn.Module):
     def attend(self, x: Tensor, k: Tensor, v: Tensor, bias: Tensor) -> Tensor:
         q = split_heads(self.q_proj(x) * self.scaling, self.heads)
         weights = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + bias, dim=-1)
-        out = torch.matmul(weights, v)  # [B, H, T, hd]
+        return self._finish(torch.matmul(weights, v))  # [B, H, T, hd]
+
+    def attend_grouped(self, x: Tensor, k: Tensor, v: Tensor, bias: Tensor) -> Tensor:
+        """Rows of x come in equal groups per sentence (beams, candidates): x [G*n, T, d] attends k/v [G, H, S, hd]
+        of its group, bias [G, H, T, S]; the keys are never copied per row."""
+        groups, heads, src, hd = k.shape
+        rows, tgt = x.shape[0], x.shape[1]
+        per = rows // groups
+        q = split_heads(self.q_proj(x) * self.scaling, self.heads)                     # [R, H, T, hd]
+        q = q.reshape(groups, per, heads, tgt, hd).permute(0, 2, 1, 3, 4).reshape(groups, heads, per * tgt, hd)
+        b = bias.unsqueeze(2).expand(groups, heads, per, tgt, src).reshape(groups, heads, per * tgt, src)
+        weights = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + b, dim=-1)
+        out = torch.matmul(weights, v).reshape(groups, heads, per, tgt, hd).permute(0, 2, 1, 3, 4)
+        return self._finish(out.reshape(rows, heads, tgt, hd))
+
+    def _finish(self, out: Tensor) -> Tensor:
         if self.c_attn is not None:
             out = out * self.c_attn.view(1, -1, 1, 1)
         return self.out_proj(merge_heads(out))
@@ -228,7 +243,7 @@ class DecoderLayer(nn.Module):
         if not self.pre_norm:
             x = self.self_attn_layer_norm(x)
         h = self.cross_attn_layer_norm(x) if self.pre_norm else x
-        x = x + _apply(self.cross_attn_mid_layer_norm, self.cross_attn.attend(h, cross_k, cross_v, cross_bias))
+        x = x + _apply(self.cross_attn_mid_layer_norm, self.cross_attn.attend_grouped(h, cross_k, cross_v, cross_bias))
         if not self.pre_norm:
             x = self.cross_attn_layer_norm(x)
         return ffn_block(self, x), k, v
@@ -372,13 +387,17 @@ class Decoder(nn.Module):
         out.append(split_heads(self.cross_pos_k_linear(encoder_position), self.heads))
         return out
 
-    def forward(self, input_ids: Tensor, past: Sequence[Tensor], cross: Sequence[Tensor],
+    def forward(self, input_ids: Tensor, past: Sequence[Tensor], past_order: Tensor, cross: Sequence[Tensor],
                 encoder_padding_mask: Tensor) -> Tuple[Tensor, List[Tensor]]:
-        """Decode T new tokens after P cached ones. past = [k_0, v_0, ...] each [B, H, P, hd] (P may be 0).
+        """Decode T new tokens for R rows after P cached ones.
 
-        Returns logits [B, T, V] and present = [k_0, v_0, ...] each [B, H, P+T, hd].
+        past = [k_0, v_0, ...] each [R', H, P, hd] (P may be 0); row r continues past row ``past_order[r]`` (beam
+        reordering happens here, natively, so the cache never travels to the caller). cross and the padding mask
+        hold G sentences; rows come in G equal groups, sentence-major (each sentence's beams or candidates).
+        Returns logits [R, T, V] and present = [k_0, v_0, ...] each [R, H, P+T, hd].
         """
         cfg = self.cfg
+        past = [p.index_select(0, past_order) for p in past]
         past_len = past[0].shape[2]
         new_len = input_ids.shape[1]
         all_pos = torch.arange(past_len + new_len, device=input_ids.device)
@@ -422,12 +441,20 @@ class OfaModel(nn.Module):
         return [torch.zeros(batch, cfg.decoder_attention_heads, 0, hd, dtype=dtype)
                 for _ in range(2 * cfg.decoder_layers)]
 
+    @staticmethod
+    def identity_order(rows: int) -> Tensor:
+        return torch.arange(rows)
+
+    def step(self, input_ids: Tensor, past: Sequence[Tensor], cross: Sequence[Tensor], padding_mask: Tensor):
+        """One call without reordering: rows keep their cache rows."""
+        return self.decoder(input_ids, past, self.identity_order(input_ids.shape[0]), cross, padding_mask)
+
     @torch.no_grad()
     def log_probs(self, patch_images: Tensor, input_ids: Tensor, decoder_input_ids: Tensor) -> Tensor:
         """Teacher-forced full-vocabulary log-probs [B, T, V] in one decoder call."""
         enc = self.encoder(patch_images, input_ids)
         cross = self.decoder.cross_kv(enc.states, enc.position)
-        logits, _ = self.decoder(decoder_input_ids, self.empty_past(input_ids.shape[0]), cross, enc.padding_mask)
+        logits, _ = self.step(decoder_input_ids, self.empty_past(input_ids.shape[0]), cross, enc.padding_mask)
         return torch.log_softmax(logits, dim=-1)
 
 

@@ -3,8 +3,9 @@
     python3 -m ofa_export.parity --checkpoint CKPT --package PKG --output DIR [--resolutions 256 480 512]
 
 For each resolution and batch size (1 and 3, prompts of different lengths so batch 3 has padding) it records the
-inputs, the encoder outputs, the logits of three decode steps fed one token at a time through the KV cache, and the
-logits of the same three tokens teacher-forced in one call. The Java suite runs the package's graphs on the same
+inputs, the encoder outputs, the logits of three decode steps for two beams per sentence, fed one token at a time
+through the KV cache with the beams reordered between steps, and the logits of three tokens teacher-forced in one
+call. The Java suite runs the package's graphs on the same
 inputs and compares (max abs difference <= 1e-4 in fp32).
 """
 from __future__ import annotations
@@ -51,14 +52,22 @@ def write_cases(model: OfaModel, text_vocab: int, out: Path, resolutions: List[i
             ids = prompts_for(batch, cfg, text_vocab)
             enc = model.encoder(images, ids)
             cross = model.decoder.cross_kv(enc.states, enc.position)
-            tokens = torch.stack([torch.tensor([cfg.bos_token_id, 50 + row, 7 + 3 * row]) for row in range(batch)])
-            past = model.empty_past(batch)
+            # two beams per sentence, reordered between steps as beam search does (row r continues past_order[r])
+            beams = 2
+            rows = batch * beams
+            tokens = torch.stack([torch.tensor([cfg.bos_token_id, 50 + r, 7 + 3 * r]) for r in range(rows)])
+            orders = [torch.arange(rows),
+                      torch.tensor([g * beams + (1 - j) for g in range(batch) for j in range(beams)]),
+                      torch.tensor([g * beams for g in range(batch) for _ in range(beams)])]
+            past = model.empty_past(rows)
             steps = []
             for t in range(tokens.shape[1]):
-                logits, past = model.decoder(tokens[:, t:t + 1], past, cross, enc.padding_mask)
+                logits, past = model.decoder(tokens[:, t:t + 1], past, orders[t], cross, enc.padding_mask)
                 steps.append({"input_ids": _save(out, f"{name}_step{t}_ids", tokens[:, t:t + 1].numpy()),
+                              "past_order": _save(out, f"{name}_step{t}_order", orders[t].numpy()),
                               "logits": _save(out, f"{name}_step{t}_logits", logits.numpy())})
-            forced, _ = model.decoder(tokens, model.empty_past(batch), cross, enc.padding_mask)
+            forced_tokens = tokens[::beams]
+            forced, _ = model.step(forced_tokens, model.empty_past(batch), cross, enc.padding_mask)
             cases.append({
                 "name": name, "resolution": res, "batch": batch,
                 "patch_images": _save(out, f"{name}_images", images.numpy()),
@@ -67,7 +76,8 @@ def write_cases(model: OfaModel, text_vocab: int, out: Path, resolutions: List[i
                 "encoder_padding_mask": _save(out, f"{name}_mask", enc.padding_mask.numpy()),
                 "encoder_position_embedding": _save(out, f"{name}_position", enc.position.numpy()),
                 "steps": steps,
-                "teacher_forced": {"input_ids": _save(out, f"{name}_forced_ids", tokens.numpy()),
+                "beams": beams,
+                "teacher_forced": {"input_ids": _save(out, f"{name}_forced_ids", forced_tokens.numpy()),
                                    "logits": _save(out, f"{name}_forced_logits", forced.numpy())},
             })
     index = {"cases": cases}

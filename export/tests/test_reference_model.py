@@ -81,7 +81,7 @@ class ReferenceModelTest(unittest.TestCase):
             token = self.expected["vocab"]["bos"]
             greedy = case["greedy"]
             for step, want in enumerate(greedy["ids"]):
-                logits, past = model.decoder(torch.tensor([[token]]), past, cross, enc.padding_mask)
+                logits, past = model.step(torch.tensor([[token]]), past, cross, enc.padding_mask)
                 logits = logits[0, -1]
                 if "allowed_id_range" in case:
                     lo, hi = case["allowed_id_range"]

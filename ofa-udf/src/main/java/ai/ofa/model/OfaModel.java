@@ -108,15 +108,19 @@ public final class OfaModel implements AutoCloseable {
                 ids[b * maxLen + t] = p[t];
             }
         }
-        Map<String, Object> enc = backend.run("encoder", Map.of(
+        try (OnnxBackend.Outputs enc = backend.runNative("encoder", Map.of(
                 "patch_images", new Floats(pixels, new long[]{batch, 3, size, size}),
-                "input_ids", new Longs(ids, new long[]{batch, maxLen})));
-        Map<String, Object> cross = backend.run("cross_kv", Map.of(
-                "encoder_hidden_states", enc.get("encoder_hidden_states"),
-                "encoder_position_embedding", enc.get("encoder_position_embedding")));
-        Map<String, Floats> crossFloats = new HashMap<>();
-        cross.forEach((k, v) -> crossFloats.put(k, (Floats) v));
-        return new EncodedBatch(batch, (Bools) enc.get("encoder_padding_mask"), crossFloats);
+                "input_ids", new Longs(ids, new long[]{batch, maxLen})))) {
+            OnnxBackend.Outputs cross = backend.runNative("cross_kv", Map.of(
+                    "encoder_hidden_states", enc.ref("encoder_hidden_states"),
+                    "encoder_position_embedding", enc.ref("encoder_position_embedding")));
+            OnnxBackend.Native mask = backend.upload(enc.value("encoder_padding_mask"));
+            Map<String, OnnxBackend.Native> refs = new HashMap<>();
+            for (String name : cross.names()) {
+                refs.put(name, cross.ref(name));
+            }
+            return new EncodedBatch(backend, batch, refs, mask, List.of(cross, mask));
+        }
     }
 
     /** Beam search for every row of the batch; hypotheses best first. */
@@ -126,14 +130,16 @@ public final class OfaModel implements AutoCloseable {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = i / beam;
         }
-        return BeamSearch.search(new KvCacheDecoder(backend, encoded, rows), encoded.size(), ids(), settings,
-                constraint);
+        try (KvCacheDecoder decoder = new KvCacheDecoder(backend, encoded, rows)) {
+            return BeamSearch.search(decoder, encoded.size(), ids(), settings, constraint);
+        }
     }
 
     /**
      * Teacher-forced full-vocabulary log-probs of target sequences (each ending with eos): row r of the result
      * holds one log-prob per target token. {@code sentenceOfTarget[r]} says which encoded row target r reads, so
-     * many candidates can be scored against one encoding.
+     * many candidates can be scored against one encoding; targets come grouped by sentence, the same number for
+     * each sentence present.
      */
     public float[][] teacherForce(EncodedBatch encoded, List<int[]> targets, int[] sentenceOfTarget) {
         int n = targets.size();
@@ -153,8 +159,10 @@ public final class OfaModel implements AutoCloseable {
                 input[r * width + i + 1] = t[i];
             }
         }
-        KvCacheDecoder dec = new KvCacheDecoder(backend, encoded, sentenceOfTarget);
-        Floats logits = dec.run(new Longs(input, new long[]{n, width}));
+        Floats logits;
+        try (KvCacheDecoder dec = new KvCacheDecoder(backend, encoded, sentenceOfTarget)) {
+            logits = dec.run(new Longs(input, new long[]{n, width}));
+        }
         int vocab = pkg.config().vocabSize();
         float[] lp = new float[vocab];
         float[][] out = new float[n][];

@@ -137,6 +137,21 @@ public final class OnnxBackend implements AutoCloseable {
      * must be given, and unknown names are refused. Outputs come back by name in the same types.
      */
     public Map<String, Object> run(String graph, Map<String, ?> inputs) {
+        try (Outputs out = runNative(graph, inputs)) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            for (String name : out.names()) {
+                copy.put(name, out.value(name));
+            }
+            return copy;
+        }
+    }
+
+    /**
+     * Runs one graph and keeps its outputs native (in ONNX Runtime's memory, on the device) until the returned
+     * {@link Outputs} is closed: they can be fed to later runs through {@link Outputs#ref} without a copy.
+     * Inputs may be Java arrays or {@link Native} values.
+     */
+    public Outputs runNative(String graph, Map<String, ?> inputs) {
         if (closed) {
             throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
         }
@@ -157,22 +172,112 @@ public final class OnnxBackend implements AutoCloseable {
             throw new IllegalArgumentException("Missing input(s) " + missing + " for graph '" + graph + "'");
         }
         Map<String, OnnxTensor> tensors = new HashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
         try {
             for (Map.Entry<String, ?> e : inputs.entrySet()) {
-                tensors.put(e.getKey(), toTensor(e.getKey(), e.getValue()));
-            }
-            try (OrtSession.Result result = session.run(tensors)) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                for (Map.Entry<String, OnnxValue> e : result) {
-                    out.put(e.getKey(), fromTensor((OnnxTensor) e.getValue()));
+                if (e.getValue() instanceof Native n) {
+                    tensors.put(e.getKey(), n.tensor());
+                } else {
+                    OnnxTensor t = toTensor(e.getKey(), e.getValue());
+                    owned.add(t);
+                    tensors.put(e.getKey(), t);
                 }
-                return out;
             }
+            return new Outputs(session.run(tensors));
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed running graph '" + graph + "' of " + pkg.name()
                     + ": " + e.getMessage(), e);
         } finally {
-            tensors.values().forEach(OnnxTensor::close);
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Copies a Java array into a native tensor owned by the caller (close it when done). */
+    public Native upload(Object value) {
+        try {
+            return new Native(toTensor("value", value), true);
+        } catch (OrtException e) {
+            throw new IllegalStateException("Cannot create a tensor: " + e.getMessage(), e);
+        }
+    }
+
+    /** A tensor held by ONNX Runtime; fed to {@link #runNative} without a copy. close() is safe twice. */
+    public static final class Native implements AutoCloseable {
+        private final OnnxTensor tensor;
+        private final boolean owned;
+        private boolean closed;
+
+        private Native(OnnxTensor tensor, boolean owned) {
+            this.tensor = tensor;
+            this.owned = owned;
+        }
+
+        OnnxTensor tensor() {
+            if (closed) {
+                throw new IllegalStateException("Native tensor used after close");
+            }
+            return tensor;
+        }
+
+        public long[] shape() {
+            return tensor.getInfo().getShape();
+        }
+
+        /** A Java copy of the values. */
+        public Object copy() {
+            return fromTensor(tensor());
+        }
+
+        @Override
+        public void close() {
+            if (owned && !closed) {
+                tensor.close();
+            }
+            closed = true;
+        }
+    }
+
+    /** The outputs of one run, native until closed (the refs it handed out die with it). close() is idempotent. */
+    public static final class Outputs implements AutoCloseable {
+        private final OrtSession.Result result;
+        private final Map<String, Native> refs = new LinkedHashMap<>();
+        private boolean closed;
+
+        private Outputs(OrtSession.Result result) {
+            this.result = result;
+            for (Map.Entry<String, OnnxValue> e : result) {
+                refs.put(e.getKey(), new Native((OnnxTensor) e.getValue(), false));
+            }
+        }
+
+        public Set<String> names() {
+            return refs.keySet();
+        }
+
+        public Native ref(String name) {
+            Native n = refs.get(name);
+            if (n == null) {
+                throw new IllegalArgumentException("Unknown output " + name + ", expected one of " + refs.keySet());
+            }
+            return n;
+        }
+
+        /** A Java copy of one output ({@link Floats}, {@link Longs} or {@link Bools}). */
+        public Object value(String name) {
+            return ref(name).copy();
+        }
+
+        public Floats floats(String name) {
+            return (Floats) value(name);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                refs.values().forEach(Native::close);
+                result.close();
+            }
         }
     }
 

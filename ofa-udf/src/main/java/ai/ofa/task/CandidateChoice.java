@@ -49,10 +49,12 @@ final class CandidateChoice {
             }, out);
             return out;
         }
-        EncodedBatch enc = TaskSupport.encode(model, items, size);
         List<List<int[]>> perItem = new ArrayList<>();
         items.forEach(p -> perItem.add(ids));
-        List<float[][]> scores = TaskSupport.scoreCandidates(model, enc, perItem);
+        List<float[][]> scores;
+        try (EncodedBatch enc = TaskSupport.encode(model, items, size)) {
+            scores = TaskSupport.scoreCandidates(model, enc, perItem);
+        }
         for (int k = 0; k < items.size(); k++) {
             float[][] s = scores.get(k);
             int best = 0;

@@ -36,13 +36,15 @@ public final class Scoring {
         if (items.isEmpty()) {
             return out;
         }
-        EncodedBatch enc = TaskSupport.encode(model, items, model.modelPackage().image().resolutionFor(task));
         List<List<int[]>> cands = new ArrayList<>();
         for (Prepared p : items) {
             int[] framed = model.tokenizer().encode(targets.get(p.index()));
             cands.add(List.of(java.util.Arrays.copyOfRange(framed, 1, framed.length)));
         }
-        List<float[][]> scores = TaskSupport.scoreCandidates(model, enc, cands);
+        List<float[][]> scores;
+        try (EncodedBatch enc = TaskSupport.encode(model, items, model.modelPackage().image().resolutionFor(task))) {
+            scores = TaskSupport.scoreCandidates(model, enc, cands);
+        }
         for (int k = 0; k < items.size(); k++) {
             float[] lp = scores.get(k)[0];
             out.set(items.get(k).index(), Outcome.ok(OfaResult.ofText(targets.get(items.get(k).index()),

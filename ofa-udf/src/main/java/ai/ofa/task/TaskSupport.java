@@ -68,9 +68,11 @@ final class TaskSupport {
         if (items.isEmpty()) {
             return;
         }
-        EncodedBatch enc = encode(model, items, size);
-        List<List<Hypothesis>> hyps = model.generate(enc, settings, (sentence, prefix, logits, off, v) ->
-                constraint.apply(items.get(sentence).index(), prefix, logits, off, v));
+        List<List<Hypothesis>> hyps;
+        try (EncodedBatch enc = encode(model, items, size)) {
+            hyps = model.generate(enc, settings, (sentence, prefix, logits, off, v) ->
+                    constraint.apply(items.get(sentence).index(), prefix, logits, off, v));
+        }
         for (int k = 0; k < items.size(); k++) {
             Prepared p = items.get(k);
             if (hyps.get(k).isEmpty()) {
@@ -90,28 +92,33 @@ final class TaskSupport {
      * the candidate's tokens and eos. Returns per item the per-candidate sums and token log-probs.
      */
     static List<float[][]> scoreCandidates(OfaModel model, EncodedBatch enc, List<List<int[]>> candidates) {
-        List<int[]> targets = new ArrayList<>();
-        List<Integer> owner = new ArrayList<>();
-        for (int k = 0; k < candidates.size(); k++) {
-            for (int[] c : candidates.get(k)) {
-                targets.add(c);
-                owner.add(k);
-            }
-        }
-        float[][] all = new float[targets.size()][];
-        for (int from = 0; from < targets.size(); from += CANDIDATE_CHUNK) {
-            int to = Math.min(targets.size(), from + CANDIDATE_CHUNK);
-            int[] rows = owner.subList(from, to).stream().mapToInt(Integer::intValue).toArray();
-            float[][] part = model.teacherForce(enc, targets.subList(from, to), rows);
-            System.arraycopy(part, 0, all, from, part.length);
-        }
+        int per = candidates.get(0).size();
+        boolean even = candidates.stream().allMatch(c -> c.size() == per);
         List<float[][]> out = new ArrayList<>();
-        int pos = 0;
-        for (List<int[]> c : candidates) {
-            float[][] mine = new float[c.size()][];
-            System.arraycopy(all, pos, mine, 0, c.size());
-            pos += c.size();
-            out.add(mine);
+        if (even && per * candidates.size() <= CANDIDATE_CHUNK) {   // one call for the whole batch
+            List<int[]> targets = new ArrayList<>();
+            int[] owner = new int[per * candidates.size()];
+            for (int k = 0; k < candidates.size(); k++) {
+                targets.addAll(candidates.get(k));
+                java.util.Arrays.fill(owner, k * per, (k + 1) * per, k);
+            }
+            float[][] all = model.teacherForce(enc, targets, owner);
+            for (int k = 0; k < candidates.size(); k++) {
+                out.add(java.util.Arrays.copyOfRange(all, k * per, (k + 1) * per));
+            }
+            return out;
+        }
+        for (int k = 0; k < candidates.size(); k++) {   // per item, in chunks (large label sets)
+            List<int[]> mine = candidates.get(k);
+            float[][] scores = new float[mine.size()][];
+            for (int from = 0; from < mine.size(); from += CANDIDATE_CHUNK) {
+                int to = Math.min(mine.size(), from + CANDIDATE_CHUNK);
+                int[] owner = new int[to - from];
+                java.util.Arrays.fill(owner, k);
+                float[][] part = model.teacherForce(enc, mine.subList(from, to), owner);
+                System.arraycopy(part, 0, scores, from, part.length);
+            }
+            out.add(scores);
         }
         return out;
     }

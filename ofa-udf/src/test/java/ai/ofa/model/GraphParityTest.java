@@ -88,11 +88,13 @@ class GraphParityTest {
 
         Map<String, Object> cross = backend.run("cross_kv", Map.of(
                 "encoder_hidden_states", hidden, "encoder_position_embedding", enc.get("encoder_position_embedding")));
-        Map<String, Object> past = emptyPast(cfg, batch);
+        int rows = batch * c.get("beams").asInt();
+        Map<String, Object> past = emptyPast(cfg, rows);
         for (JsonNode step : c.get("steps")) {
             Map<String, Object> inputs = new HashMap<>(cross);
             inputs.putAll(past);
             inputs.put("input_ids", Npy.read(dir.resolve(step.get("input_ids").asText())));
+            inputs.put("past_order", Npy.read(dir.resolve(step.get("past_order").asText())));
             inputs.put("encoder_padding_mask", mask);
             Map<String, Object> out = backend.run("decoder", inputs);
             assertClose("logits " + step.get("logits").asText(), Npy.floats(dir.resolve(step.get("logits").asText())),
@@ -106,6 +108,7 @@ class GraphParityTest {
         JsonNode forced = c.get("teacher_forced");
         Map<String, Object> inputs = new HashMap<>(cross);
         inputs.putAll(emptyPast(cfg, batch));
+        inputs.put("past_order", identity(batch));
         inputs.put("input_ids", Npy.read(dir.resolve(forced.get("input_ids").asText())));
         inputs.put("encoder_padding_mask", mask);
         Map<String, Object> out = backend.run("decoder", inputs);
@@ -123,6 +126,14 @@ class GraphParityTest {
             past.put("past_value_" + i, new Floats(new float[0], shape));
         }
         return past;
+    }
+
+    static Longs identity(int rows) {
+        long[] o = new long[rows];
+        for (int i = 0; i < rows; i++) {
+            o[i] = i;
+        }
+        return new Longs(o, new long[]{rows});
     }
 
     static void assertClose(String what, Floats expected, Floats actual) {

@@ -137,6 +137,7 @@ class ReferenceFixtureOnnxTest {
         inputs.putAll(past);
         inputs.put("encoder_padding_mask", mask);
         inputs.put("input_ids", new Longs(ids, new long[]{1, ids.length}));
+        inputs.put("past_order", GraphParityTest.identity(1));
         return backend.run("decoder", inputs);
     }
 

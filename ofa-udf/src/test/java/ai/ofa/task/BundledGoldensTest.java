@@ -66,7 +66,12 @@ class BundledGoldensTest {
         RgbImage img = model.imageDecoder().decode(bytes);
         int[] prompt = model.tokenizer().encode(c.get("prompt").asText());
         assertArrayEquals(ints(c.get("input_ids")), prompt, "prompt ids");
-        EncodedBatch enc = model.encode(List.of(img), List.of(prompt), c.get("size").asInt());
+        try (EncodedBatch enc = model.encode(List.of(img), List.of(prompt), c.get("size").asInt())) {
+            check(c, enc);
+        }
+    }
+
+    private void check(JsonNode c, EncodedBatch enc) {
         int[] want = ints(c.get("greedy_ids"));
         VocabularyLayout v = model.modelPackage().vocabulary();
         boolean bins = c.get("mode").asText().equals("bins");
