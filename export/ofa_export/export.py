@@ -34,7 +34,7 @@ from .model import PATCH_STRIDE, OfaModel
 from .vocab import VocabularyLayout, read_vocabulary_layout
 
 OPSET = 17
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_IMAGE_SIZE = 512  # OFA's fixed max_image_size in the bin <-> pixel formula
 TASK_RESOLUTION = {"caption": 480, "vqa": 480, "entailment": 480, "classification": 480, "itm": 480,
                    "score": 480, "grounding": 512, "region_caption": 512, "detection": 512}

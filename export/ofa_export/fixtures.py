@@ -7,7 +7,7 @@ Writes, each folder skipped when its stamp says its inputs did not change:
   Pillow-preprocessed tensors of its images, so the Java parity test can hold ONNX Runtime to ``expected.json``;
 - ``reference/parity``: PyTorch-vs-graph parity cases at 256/480/512, batch 1 and 3;
 - ``generated/package`` + ``generated/parity``: a generated checkpoint of another size family (ResNet-101, depths
-  3+2, d=64) converted, with the same parity cases.
+  3+2, d=64) converted, with the same parity cases; ``generated/package-fp16``: the same in half precision.
 """
 from __future__ import annotations
 
@@ -84,6 +84,7 @@ def build_generated(out: Path, stamp: str) -> None:
         ckpt = Path(tmp) / "ofa-medium-family-small"
         model = write_checkpoint(ckpt, cfg, vocab, merges, seed=11, with_buffers=True)
         convert(ckpt, out / "package")
+        convert(ckpt, out / "package-fp16", dtype="fp16")
         model.eval()
         write_cases(model, len(vocab), out / "parity", [256, 480, 512], [1, 3])
     (out / ".stamp").write_text(stamp)

@@ -40,7 +40,7 @@ class ManifestTest(TempDirTestCase):
         self.assertEqual(0, convert_main(["--checkpoint", str(ckpt), "--output", str(self.tmp / "pkg")]))
         m = read_json(self.tmp / "pkg" / "ofa-model.json")
         vocab = read_json(ckpt / "vocab.json")
-        self.assertEqual(1, m["format_version"])
+        self.assertEqual(2, m["format_version"])
         self.assertEqual("fp32", m["dtype"])
         self.assertEqual(len(vocab), m["vocabulary"]["code_first_id"])
         self.assertEqual(len(vocab) + 8192, m["vocabulary"]["bin_first_id"])

@@ -66,9 +66,11 @@ final class Bench {
                 double captionS = (System.nanoTime() - t1) / 1e9;
                 out.printf("{\"runtime\":\"java-onnxruntime\",\"batch\":%d,\"images_per_s\":%.3f,\"encoder_ms\":%.1f,"
                                 + "\"decoder_ms_per_step_first4\":%.2f,\"decoder_ms_per_step_last4\":%.2f,"
-                                + "\"caption_task_images_per_s\":%.3f,\"peak_rss_mb\":%d}%n", batch, batch / best, encMs,
+                                + "\"caption_task_images_per_s\":%.3f,\"peak_rss_mb\":%d,\"device\":\"%s\","
+                                + "\"providers\":\"%s\"}%n", batch, batch / best, encMs,
                         mean(stepMs, 0, 4), mean(stepMs, stepMs.length - 4, stepMs.length), batch / captionS,
-                        peakRssMb());
+                        peakRssMb(), model.backend().settings().device(),
+                        String.join("+", ai.ofa.model.OnnxBackend.availableProviders()));
             }
         }
     }

@@ -30,7 +30,7 @@ import java.util.zip.ZipInputStream;
  */
 public final class ModelPackage {
     public static final String MANIFEST = "ofa-model.json";
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     public static final List<String> GRAPHS = List.of("encoder", "cross_kv", "decoder");
 
     private final Path root;
