@@ -96,18 +96,24 @@ def goldens(model, tok: BpeTokenizer, image_dir: Path, manifest: dict) -> dict:
     return {"model": NAME, "image_dir": "testdata/ofa-reference/images", "cases": out}
 
 
-def main() -> int:
-    image_dir = HERE.parent / "testdata" / "ofa-reference" / "images"
+def build_package(target: Path, workdir: Path):
+    """Writes the checkpoint into workdir and its converted package at target; returns model, tokenizer, manifest."""
     vocab, merges = fit_bpe(CORPUS, 300)
     cfg = small_config("tiny", full_vocab_size(vocab), d_model=64, layers=(2, 2), heads=4)
+    ckpt = workdir / NAME
+    model = write_checkpoint(ckpt, cfg, vocab, merges, seed=SEED)
+    model.eval()
+    manifest = convert(ckpt, target, name=NAME)
+    v = manifest["vocabulary"]
+    tok = BpeTokenizer(vocab, merges, v["code_first_id"], v["num_codes"], v["bin_first_id"], v["num_bins"])
+    return model, tok, manifest
+
+
+def main() -> int:
+    image_dir = HERE.parent / "testdata" / "ofa-reference" / "images"
     with tempfile.TemporaryDirectory() as tmp:
-        ckpt = Path(tmp) / NAME
-        model = write_checkpoint(ckpt, cfg, vocab, merges, seed=SEED)
-        model.eval()
         staged = Path(tmp) / "package"
-        manifest = convert(ckpt, staged, name=NAME)
-        tok = BpeTokenizer(vocab, merges, manifest["vocabulary"]["code_first_id"], manifest["vocabulary"]["num_codes"],
-                           manifest["vocabulary"]["bin_first_id"], manifest["vocabulary"]["num_bins"])
+        model, tok, manifest = build_package(staged, Path(tmp))
         gold = goldens(model, tok, image_dir, manifest)
         target = HERE / NAME
         shutil.rmtree(target, ignore_errors=True)

@@ -73,7 +73,7 @@ public final class ModelPackage {
         }
         JsonNode img = object(m, "image");
         Map<String, Integer> res = new LinkedHashMap<>();
-        object(img, "resolution").fields().forEachRemaining(e -> res.put(e.getKey(), e.getValue().asInt()));
+        object(img, "resolution").properties().forEach(e -> res.put(e.getKey(), e.getValue().asInt()));
         res.forEach((task, r) -> {
             if (r <= 0 || r % config.patchStride() != 0 || r > config.maxResolution()) {
                 throw fail("image.resolution." + task + " = " + r + " must be a positive multiple of "
