@@ -1,0 +1,175 @@
+package ai.ofa.spark;
+
+import ai.ofa.model.OfaModel;
+import ai.ofa.model.SessionSettings;
+import ai.ofa.task.Captioning;
+import ai.ofa.task.OfaResult;
+import ai.ofa.testing.Fixtures;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The MLlib stages and SQL functions on local[2]: batched results equal the runtime's, bad rows get errors. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OfaStagesSparkTest {
+    private SparkSession spark;
+    private String pkg;
+    private byte[] astronaut;
+    private byte[] hubble;
+    private Dataset<Row> images;
+
+    @BeforeAll
+    void start() throws Exception {
+        spark = SparkSession.builder().master("local[2]").appName("ofa-stages-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        Path root = Fixtures.projectRoot();
+        pkg = root.resolve("models/ofa-tiny-random").toString();
+        astronaut = Files.readAllBytes(root.resolve("examples/images/astronaut.png"));
+        hubble = Files.readAllBytes(root.resolve("examples/images/hubble_deep_field.jpg"));
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType)
+                .add("expr", DataTypes.StringType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            rows.add(RowFactory.create("a" + i, astronaut, "the person"));
+        }
+        rows.add(RowFactory.create("bad-bytes", "not an image".getBytes(), "x"));
+        rows.add(RowFactory.create("null-image", null, "x"));
+        rows.add(RowFactory.create("h", hubble, null));
+        images = spark.createDataFrame(rows, schema).repartition(2);
+    }
+
+    @AfterAll
+    void stop() {
+        spark.stop();
+    }
+
+    private static OfaCaptioner fastCaptioner(String pkg) {
+        return (OfaCaptioner) new OfaCaptioner().setBeamSize(2).setMaxLen(4).setModelPath(pkg).setBatchSize(3);
+    }
+
+    @Test
+    void captionerBatchesPartitionsAndKeepsEveryRow() {
+        List<Row> out = fastCaptioner(pkg).transform(images).select("key", "caption").collectAsList();
+        assertEquals(8, out.size(), "rows out == rows in");
+        Map<String, Row> byKey = new HashMap<>();
+        out.forEach(r -> byKey.put(r.getString(0), r.getStruct(1)));
+        assertEquals(8, byKey.size(), "every key exactly once");
+        OfaResult direct;
+        try (OfaModel m = OfaModel.load(Path.of(pkg), SessionSettings.DEFAULT)) {
+            direct = new Captioning(m, Captioning.DEFAULTS.withBeam(2).withMaxLen(4)).run(List.of(astronaut)).get(0).get();
+        }
+        Row a0 = byKey.get("a0");
+        assertEquals("ok", a0.getAs("status"));
+        assertEquals(direct.text(), a0.getAs("text"));
+        List<Integer> tokens = a0.getList(a0.fieldIndex("tokens"));
+        assertArrayEquals(direct.tokens(), tokens.stream().mapToInt(Integer::intValue).toArray());
+        assertEquals("ofa-tiny-random", a0.getAs("model_name"));
+        assertEquals(64, ((String) a0.getAs("model_sha256")).length());
+        assertNotNull(a0.getAs("onnxruntime_version"));
+        Row bad = byKey.get("bad-bytes");
+        assertEquals("error", bad.getAs("status"));
+        assertTrue(((String) bad.getAs("error")).contains("Not an image"));
+        assertEquals("error", byKey.get("null-image").getAs("status"));
+        assertEquals("ok", byKey.get("h").getAs("status"));
+    }
+
+    @Test
+    void grounderReadsItsTextColumnAndNullTextIsAnErrorOfThatRow() {
+        List<Row> out = new OfaGrounder().setTextCol("expr").setModelPath(pkg).transform(images)
+                .select("key", "grounding").collectAsList();
+        for (Row r : out) {
+            Row g = r.getStruct(1);
+            if (r.getString(0).startsWith("a")) {
+                assertEquals("ok", g.getAs("status"));
+                assertEquals(4, g.getList(g.fieldIndex("bins")).size());
+                Row box = g.getStruct(g.fieldIndex("box"));
+                assertTrue(box.getDouble(0) >= 0 && box.getDouble(2) <= 512.001);
+            } else {
+                assertEquals("error", g.getAs("status"), r.getString(0));
+            }
+        }
+    }
+
+    @Test
+    void schemaProblemsFailBeforeAnyDataMoves() {
+        String missing = assertThrows(IllegalArgumentException.class,
+                () -> new OfaCaptioner().setInputCol("nope").setModelPath(pkg).transform(images)).getMessage();
+        assertTrue(missing.contains("Column 'nope'") && missing.contains("available columns"), missing);
+        String type = assertThrows(IllegalArgumentException.class,
+                () -> new OfaCaptioner().setInputCol("key").setModelPath(pkg).transform(images)).getMessage();
+        assertTrue(type.contains("has type string, expected binary"), type);
+        String clash = assertThrows(IllegalArgumentException.class,
+                () -> new OfaCaptioner().setOutputCol("expr").setModelPath(pkg).transform(images)).getMessage();
+        assertTrue(clash.contains("already exists"), clash);
+        assertThrows(IllegalArgumentException.class, () -> new OfaCaptioner().setBatchSize(0));
+        assertThrows(IllegalArgumentException.class, () -> new OfaCaptioner().setDevice("tpu"));
+        String noModel = assertThrows(IllegalArgumentException.class,
+                () -> new OfaCaptioner().transform(images)).getMessage();
+        assertTrue(noModel.contains("modelPath is not set"), noModel);
+    }
+
+    @Test
+    void gpuWithoutAGrantedGpuFailsTheJobWithTheSettingToChange() {
+        Exception e = assertThrows(Exception.class,
+                () -> fastCaptioner(pkg).setDevice("gpu").transform(images).count());
+        String all = e.toString() + (e.getCause() == null ? "" : e.getCause().toString());
+        assertTrue(all.contains("granted no GPU") && all.contains("spark.task.resource.gpu.amount"), all);
+    }
+
+    @Test
+    void pipelineSavesAndLoadsWithItsParams(@TempDir Path tmp) throws Exception {
+        Pipeline p = new Pipeline().setStages(new PipelineStage[]{fastCaptioner(pkg).setOutputCol("c1"),
+            new OfaGrounder().setTextCol("expr").setModelPath(pkg).setOutputCol("g1")});
+        PipelineModel fitted = p.fit(images);
+        String dir = tmp.resolve("pipeline").toString();
+        fitted.write().overwrite().save(dir);
+        PipelineModel loaded = PipelineModel.load(dir);
+        OfaCaptioner c = (OfaCaptioner) loaded.stages()[0];
+        assertEquals(2, (int) c.getOrDefault(c.beamSize()));
+        assertEquals("c1", c.getOrDefault(c.outputCol()));
+        List<Row> out = loaded.transform(images.filter("key = 'a1'")).select("c1.status", "g1.status").collectAsList();
+        assertEquals(Arrays.asList("ok", "ok"), Arrays.asList(out.get(0).getString(0), out.get(0).getString(1)));
+    }
+
+    @Test
+    void sqlFunctionsAnswerPerRow() {
+        OfaFunctions.register(spark, pkg, "cpu", 1);
+        images.createOrReplaceTempView("imgs");
+        List<Row> out = spark.sql("SELECT key, ofa_caption(image).status, ofa_ground(image, expr).bins FROM imgs "
+                + "WHERE key IN ('a2', 'bad-bytes')").collectAsList();
+        assertEquals(2, out.size());
+        for (Row r : out) {
+            if (r.getString(0).equals("a2")) {
+                assertEquals("ok", r.getString(1));
+                assertEquals(4, r.getList(2).size());
+            } else {
+                assertEquals("error", r.getString(1));
+            }
+        }
+    }
+}
