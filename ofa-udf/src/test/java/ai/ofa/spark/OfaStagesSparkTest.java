@@ -157,18 +157,69 @@ class OfaStagesSparkTest {
     }
 
     @Test
+    void everyTaskStageRunsAndSavesItsParams(@TempDir Path tmp) {
+        Dataset<Row> df = images.filter("key IN ('a0', 'h', 'bad-bytes')")
+                .withColumn("question", org.apache.spark.sql.functions.lit("what is it"))
+                .withColumn("hypothesis", org.apache.spark.sql.functions.col("expr"));
+        OfaTransformer[] stages = {
+            new OfaDetector().setMaxLen(9).setBeamSize(2).setOutputCol("det"),
+            new OfaClassifier().setLabels(new String[]{"astronaut", "galaxy"}).setOutputCol("cls"),
+            new OfaVqa().setAnswers(new String[]{"yes", "no", "two"}).setOutputCol("vqa_closed"),
+            new OfaVqa().setOutputCol("vqa_free"),
+            new OfaEntailment().setOutputCol("ent"),
+        };
+        Dataset<Row> out = df;
+        for (OfaTransformer t : stages) {
+            t.setModelPath(pkg).setBatchSize(2);
+            out = t.transform(out);
+        }
+        for (Row r : out.collectAsList()) {
+            String key = r.getAs("key");
+            for (String col : new String[]{"det", "cls", "vqa_closed", "vqa_free", "ent"}) {
+                Row res = r.getAs(col);
+                String want = key.equals("bad-bytes") || (key.equals("h") && col.equals("ent")) ? "error" : "ok";
+                assertEquals(want, res.getAs("status"), key + " " + col + ": " + res.getAs("error"));
+            }
+            if (key.equals("a0")) {
+                Row cls = r.getAs("cls");
+                assertTrue(List.of("astronaut", "galaxy").contains((String) cls.getAs("label")));
+                Row closed = r.getAs("vqa_closed");
+                assertTrue(List.of("yes", "no", "two").contains((String) closed.getAs("answer")));
+                Row ent = r.getAs("ent");
+                assertTrue(List.of("yes", "no", "maybe").contains((String) ent.getAs("answer")));
+                assertNotNull(((Row) r.getAs("det")).getAs("detections"));
+            }
+        }
+        OfaClassifier c = (OfaClassifier) stages[1];
+        String dir = tmp.resolve("classifier").toString();
+        try {
+            c.write().overwrite().save(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        assertArrayEquals(new String[]{"astronaut", "galaxy"}, OfaClassifier.load(dir).getOrDefault(c.labels()));
+        assertThrows(IllegalArgumentException.class, () -> new OfaClassifier().setLabels(new String[0]));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new OfaClassifier().setModelPath(pkg)
+                .transform(df)).getMessage().contains("labels are not set"));
+    }
+
+    @Test
     void sqlFunctionsAnswerPerRow() {
         OfaFunctions.register(spark, pkg, "cpu", 1);
         images.createOrReplaceTempView("imgs");
-        List<Row> out = spark.sql("SELECT key, ofa_caption(image).status, ofa_ground(image, expr).bins FROM imgs "
-                + "WHERE key IN ('a2', 'bad-bytes')").collectAsList();
+        List<Row> out = spark.sql("SELECT key, ofa_caption(image).status, ofa_ground(image, expr).bins, "
+                + "ofa_classify(image, array('astronaut', 'galaxy')).label, ofa_vqa(image, 'what is it').status "
+                + "FROM imgs WHERE key IN ('a2', 'bad-bytes')").collectAsList();
         assertEquals(2, out.size());
         for (Row r : out) {
             if (r.getString(0).equals("a2")) {
                 assertEquals("ok", r.getString(1));
                 assertEquals(4, r.getList(2).size());
+                assertTrue(List.of("astronaut", "galaxy").contains(r.getString(3)));
+                assertEquals("ok", r.getString(4));
             } else {
                 assertEquals("error", r.getString(1));
+                assertEquals("error", r.getString(4));
             }
         }
     }
