@@ -1,0 +1,260 @@
+package ai.ofa.jobs.enrich;
+
+import ai.ofa.spark.OfaCaptioner;
+import ai.ofa.spark.OfaClassifier;
+import ai.ofa.spark.OfaDetector;
+import ai.ofa.spark.OfaGrounder;
+import ai.ofa.spark.OfaTransformer;
+import ai.ofa.spark.OfaVqa;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The enrich job: Parquet image records (or a folder of image files) -> the chosen OFA tasks -> Parquet with the
+ * key, one struct column per task (result, status, error, model provenance) and the job version.
+ *
+ * <pre>
+ * spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs.jar --input s3a://lake/images/ \
+ *     --output s3a://lake/enriched/ --tasks caption,detect --model s3a://models/ofa-base --device gpu
+ * </pre>
+ *
+ * Output is committed per input file: the pending files are processed into a staging folder, then each file's
+ * rows are moved to {@code OUTPUT/data/_source_id=ID/} and marked in {@code OUTPUT/_committed/ID}. A rerun after a
+ * crash skips committed files, so no row is lost or written twice; rows out == rows in for every file.
+ */
+public final class EnrichJob {
+    public static final String VERSION = "0.1.0";
+    static final Map<String, String> TASK_COLUMNS = Map.of("CAPTION", "caption", "GROUND", "grounding",
+            "DETECT", "detection", "CLASSIFY", "classification", "VQA", "vqa");
+
+    /** What a run did. */
+    public record Summary(int files, int filesSkipped, long rows, long errors, Map<String, Long> errorsByReason,
+                          double seconds, String output) {
+        public double imagesPerSecond() {
+            return seconds > 0 ? rows / seconds : 0;
+        }
+    }
+
+    private EnrichJob() {
+    }
+
+    public static void main(String[] args) {
+        EnrichOptions o;
+        try {
+            o = EnrichOptions.parse(args, Map.of());
+        } catch (IllegalArgumentException e) {
+            System.err.println("EnrichJob: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder b = SparkSession.builder().appName("ofa-enrich");
+        if (o.master() != null) {
+            b.master(o.master());
+        } else if (System.getProperty("spark.master") == null) {
+            b.master("local[*]");   // not under spark-submit: a local run
+        }
+        SparkSession spark = b.getOrCreate();
+        try {
+            Summary s = run(spark, o);
+            System.out.println(describe(s));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static String describe(Summary s) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("ofa enrich: %d input file(s) processed, %d already committed (skipped); %d rows, "
+                + "%d errors, %.2f images/s in %.1f s%n", s.files(), s.filesSkipped(), s.rows(), s.errors(),
+                s.imagesPerSecond(), s.seconds()));
+        s.errorsByReason().forEach((reason, n) -> out.append(String.format("  %6d  %s%n", n, reason)));
+        out.append("output: ").append(s.output()).append("/data (Parquet; one folder per input file)");
+        return out.toString();
+    }
+
+    public static Summary run(SparkSession spark, EnrichOptions o) {
+        long start = System.nanoTime();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<String> files = listInputs(conf, o);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("No input files under " + o.input());
+        }
+        spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
+                DataTypes.StringType);
+        Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
+        List<OfaTransformer> stages = stages(o);
+        StructType schema = prepare(probe, o).schema();
+        for (OfaTransformer t : stages) {
+            schema = t.transformSchema(schema);   // bad configuration fails here, before any work
+        }
+        Path out = new Path(o.output());
+        List<String> pending = new ArrayList<>();
+        try {
+            FileSystem fs = out.getFileSystem(conf);
+            for (String f : files) {
+                if (!fs.exists(new Path(out, "_committed/" + sourceId(f)))) {
+                    pending.add(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read output " + o.output() + ": " + e.getMessage(), e);
+        }
+        if (pending.isEmpty()) {
+            return new Summary(0, files.size(), 0, 0, Map.of(), (System.nanoTime() - start) / 1e9, o.output());
+        }
+        Dataset<Row> df = prepare(read(spark, o, pending), o);
+        for (OfaTransformer t : stages) {
+            df = t.transform(df);
+        }
+        df = df.drop(o.imageCol()).withColumn("job_version", functions.lit(VERSION));
+        Path staging = new Path(out, "_staging/" + UUID.randomUUID());
+        df.write().partitionBy("_source_id").parquet(staging.toString());
+        Map<String, Long> errors = new LinkedHashMap<>();
+        long[] totals = commit(spark, conf, o, out, staging, pending, errors);
+        return new Summary(pending.size(), files.size() - pending.size(), totals[0], totals[1], errors,
+                (System.nanoTime() - start) / 1e9, o.output());
+    }
+
+    /** Moves each source's folder into place and marks it committed; returns {rows, errors}. */
+    private static long[] commit(SparkSession spark, Configuration conf, EnrichOptions o, Path out, Path staging,
+                                 List<String> pending, Map<String, Long> errors) {
+        Dataset<Row> written = spark.read().parquet(staging.toString());
+        List<Column> statuses = new ArrayList<>();
+        for (EnrichOptions.Task t : o.tasks()) {
+            String col = TASK_COLUMNS.get(t.name());
+            statuses.add(functions.when(functions.col(col + ".status").equalTo("error"),
+                    functions.concat(functions.lit(col + ": "), functions.col(col + ".error"))));
+        }
+        Dataset<Row> reasons = written.select(functions.explode(functions.array(statuses.toArray(new Column[0])))
+                .as("reason")).filter("reason IS NOT NULL");
+        for (Row r : reasons.withColumn("reason", functions.regexp_replace(functions.col("reason"),
+                "item \\d+: ", "")).groupBy("reason").count().orderBy(functions.desc("count")).limit(20)
+                .collectAsList()) {
+            errors.put(r.getString(0), r.getLong(1));
+        }
+        long rows = written.count();
+        long errorCount = reasons.count();
+        try {
+            FileSystem fs = out.getFileSystem(conf);
+            Path data = new Path(out, "data");
+            fs.mkdirs(data);
+            fs.mkdirs(new Path(out, "_committed"));
+            for (String f : pending) {
+                String id = sourceId(f);
+                Path part = new Path(staging, "_source_id=" + id);
+                Path target = new Path(data, "_source_id=" + id);
+                if (fs.exists(target)) {
+                    fs.delete(target, true);   // a crash between move and mark left it: replace, never duplicate
+                }
+                if (fs.exists(part) && !fs.rename(part, target)) {
+                    throw new IOException("Cannot move " + part + " to " + target);
+                }
+                try (var marker = fs.create(new Path(out, "_committed/" + id), true)) {
+                    marker.write((f + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            fs.delete(staging, true);
+        } catch (IOException e) {
+            throw new IllegalStateException("Committing output to " + out + " failed: " + e.getMessage(), e);
+        }
+        return new long[]{rows, errorCount};
+    }
+
+    static List<OfaTransformer> stages(EnrichOptions o) {
+        List<OfaTransformer> stages = new ArrayList<>();
+        for (EnrichOptions.Task t : o.tasks()) {
+            OfaTransformer s = switch (t) {
+                case CAPTION -> new OfaCaptioner();
+                case GROUND -> new OfaGrounder().setTextCol(o.groundTextCol());
+                case DETECT -> new OfaDetector();
+                case CLASSIFY -> new OfaClassifier().setLabels(o.labels().toArray(new String[0]));
+                case VQA -> new OfaVqa().setQuestionCol(o.vqaQuestionCol());
+            };
+            s.setInputCol(o.imageCol()).setOutputCol(TASK_COLUMNS.get(t.name())).setModelPath(o.model())
+                    .setDevice(o.device()).setBatchSize(o.batchSize()).setThreads(o.threads());
+            stages.add(s);
+        }
+        return stages;
+    }
+
+    private static Dataset<Row> read(SparkSession spark, EnrichOptions o, List<String> files) {
+        String[] paths = files.toArray(new String[0]);
+        Dataset<Row> df = o.inputFormat().equals("binaryfile")
+                ? spark.read().format("binaryFile").load(paths) : spark.read().parquet(paths);
+        return df.withColumn("_source_file", functions.input_file_name());
+    }
+
+    private static Dataset<Row> prepare(Dataset<Row> df, EnrichOptions o) {
+        if (!List.of(df.columns()).contains(o.keyCol())) {
+            throw new IllegalArgumentException("Key column '" + o.keyCol() + "' not found in " + o.input()
+                    + "; available columns: " + List.of(df.columns()) + " (set --key-col)");
+        }
+        return df.withColumn("_source_id", functions.callUDF("ofa_source_id", functions.col("_source_file")))
+                .drop("_source_file");
+    }
+
+    static List<String> listInputs(Configuration conf, EnrichOptions o) {
+        try {
+            Path root = new Path(o.input());
+            FileSystem fs = root.getFileSystem(conf);
+            if (!fs.exists(root)) {
+                throw new IllegalArgumentException("Input not found: " + o.input());
+            }
+            FileStatus st = fs.getFileStatus(root);
+            List<String> out = new ArrayList<>();
+            if (st.isFile()) {
+                out.add(st.getPath().toString());
+                return out;
+            }
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+            while (it.hasNext()) {
+                LocatedFileStatus f = it.next();
+                String name = f.getPath().getName();
+                boolean hidden = name.startsWith("_") || name.startsWith(".");
+                if (!hidden && (o.inputFormat().equals("binaryfile") || name.endsWith(".parquet"))) {
+                    out.add(f.getPath().toString());
+                }
+            }
+            out.sort(String::compareTo);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot list " + o.input() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stable id of an input file, the same whether Spark writes its URI as file:/x or file:///x. */
+    public static String sourceId(String pathOrUri) {
+        URI u = new Path(pathOrUri).toUri();
+        String norm = (u.getScheme() == null ? "file" : u.getScheme()) + "://"
+                + (u.getAuthority() == null ? "" : u.getAuthority()) + u.getPath();
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-1").digest(norm.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

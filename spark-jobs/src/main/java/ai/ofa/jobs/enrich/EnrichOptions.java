@@ -1,0 +1,88 @@
+package ai.ofa.jobs.enrich;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The enrich job's configuration, parsed once from {@code --name value} arguments (strings stop here).
+ *
+ * <pre>{@code
+ * --input s3a://lake/images/ --output s3a://lake/enriched/ --tasks caption,detect --model s3a://models/ofa-base
+ * }</pre>
+ */
+public record EnrichOptions(String input, String inputFormat, String output, String imageCol, String keyCol,
+                            List<Task> tasks, String model, String device, int batchSize, int threads,
+                            String groundTextCol, String vqaQuestionCol, List<String> labels, String master) {
+    public enum Task { CAPTION, GROUND, DETECT, CLASSIFY, VQA }
+
+    static final Set<String> KNOWN = Set.of("input", "input-format", "output", "image-col", "key-col", "tasks",
+            "model", "device", "batch-size", "threads", "ground-text-col", "vqa-question-col", "labels", "master");
+
+    public static EnrichOptions parse(String[] args, Map<String, String> defaults) {
+        Map<String, String> v = new LinkedHashMap<>(defaults);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Expected --name value, got '" + a + "'");
+            }
+            String name = a.substring(2);
+            if (!KNOWN.contains(name)) {
+                throw new IllegalArgumentException("Unknown option --" + name + ", expected one of " + KNOWN);
+            }
+            v.put(name, args[++i]);
+        }
+        for (String required : List.of("input", "output", "model")) {
+            if (!v.containsKey(required)) {
+                throw new IllegalArgumentException("Missing required option --" + required);
+            }
+        }
+        List<Task> tasks = new ArrayList<>();
+        for (String t : v.getOrDefault("tasks", "caption").split(",")) {
+            try {
+                tasks.add(Task.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Unknown task '" + t + "' in --tasks, expected some of "
+                        + List.of("caption", "ground", "detect", "classify", "vqa"));
+            }
+        }
+        String format = v.getOrDefault("input-format", "parquet");
+        if (!format.equals("parquet") && !format.equals("binaryfile")) {
+            throw new IllegalArgumentException("--input-format " + format + " is not one of [parquet, binaryfile]");
+        }
+        List<String> labels = new ArrayList<>();
+        for (String l : v.getOrDefault("labels", "").split(",")) {
+            if (!l.isBlank()) {
+                labels.add(l.trim());
+            }
+        }
+        if (tasks.contains(Task.CLASSIFY) && labels.isEmpty()) {
+            throw new IllegalArgumentException("Task classify needs --labels a,b,c");
+        }
+        return new EnrichOptions(v.get("input"), format, v.get("output"),
+                v.getOrDefault("image-col", format.equals("binaryfile") ? "content" : "image"),
+                v.getOrDefault("key-col", format.equals("binaryfile") ? "path" : "key"), List.copyOf(tasks),
+                v.get("model"), v.getOrDefault("device", "cpu"), positive(v, "batch-size", 8), positive(v, "threads", 1),
+                v.getOrDefault("ground-text-col", "text"), v.getOrDefault("vqa-question-col", "question"),
+                List.copyOf(labels), v.get("master"));
+    }
+
+    private static int positive(Map<String, String> v, String name, int dflt) {
+        String s = v.get(name);
+        if (s == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(s.trim());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--" + name + " must be a positive integer, got '" + s + "'");
+    }
+}
