@@ -20,6 +20,9 @@ echo "== 4. the same with the package just converted =="
 ./ofa caption --model "$out/package" --image "$image" --json | tee "$out/caption-converted.json"
 echo "== 5. grounding =="
 ./ofa ground --image "$image" --text "the person on the left" --json | tee "$out/ground.json"
+echo "== 6. the Spark enrich job (local[*]) over examples/images: caption + detect, Parquet out =="
+./ofa enrich --input examples/images --input-format binaryfile --output "$out/enrich" \
+  --model models/ofa-tiny-random --tasks caption,detect
 echo
 echo "Outputs are in $out/. Both models have random weights, so their words are nonsense: the point is the"
 echo "pipeline (checkpoint -> ONNX package -> Java runtime). See README.md to convert a real OFA checkpoint."
