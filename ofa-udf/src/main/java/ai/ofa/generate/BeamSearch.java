@@ -144,32 +144,19 @@ public final class BeamSearch {
             int off = r * vocab;
             for (int v = 0; v < vocab; v++) {
                 float sc = base + lp[off + v];
-                if (sc == Float.NEGATIVE_INFINITY || Float.isNaN(sc)) {
+                if (sc == Float.NEGATIVE_INFINITY || Float.isNaN(sc) || (filled == k && sc <= bestScore[k - 1])) {
                     continue;
                 }
-                if (filled < k) {
-                    int pos = filled++;
-                    while (pos > 0 && bestScore[pos - 1] < sc) {
-                        bestScore[pos] = bestScore[pos - 1];
-                        bestRow[pos] = bestRow[pos - 1];
-                        bestTok[pos] = bestTok[pos - 1];
-                        pos--;
-                    }
-                    bestScore[pos] = sc;
-                    bestRow[pos] = r;
-                    bestTok[pos] = v;
-                } else if (sc > bestScore[k - 1]) {
-                    int pos = k - 1;
-                    while (pos > 0 && bestScore[pos - 1] < sc) {
-                        bestScore[pos] = bestScore[pos - 1];
-                        bestRow[pos] = bestRow[pos - 1];
-                        bestTok[pos] = bestTok[pos - 1];
-                        pos--;
-                    }
-                    bestScore[pos] = sc;
-                    bestRow[pos] = r;
-                    bestTok[pos] = v;
+                int pos = filled < k ? filled++ : k - 1;   // insertion into the sorted top-k, strict > keeps ties stable
+                while (pos > 0 && bestScore[pos - 1] < sc) {
+                    bestScore[pos] = bestScore[pos - 1];
+                    bestRow[pos] = bestRow[pos - 1];
+                    bestTok[pos] = bestTok[pos - 1];
+                    pos--;
                 }
+                bestScore[pos] = sc;
+                bestRow[pos] = r;
+                bestTok[pos] = v;
             }
         }
         List<int[]> out = new ArrayList<>(filled);
@@ -179,8 +166,8 @@ public final class BeamSearch {
         return out;
     }
 
-    /** Numerically stable log-softmax of one row; an all -inf row stays all -inf. */
-    static void logSoftmax(float[] logits, float[] out, int offset, int n) {
+    /** Numerically stable log-softmax of one row into out[offset..]; an all -inf row stays all -inf. */
+    public static void logSoftmax(float[] logits, float[] out, int offset, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[offset + i]);

@@ -8,7 +8,7 @@ package ai.ofa.generate;
  * <pre>{@code SearchSettings.beam(5).withMaxLen(16).withNoRepeatNgram(3)}</pre>
  */
 public record SearchSettings(int beamSize, int maxLen, int minLen, int noRepeatNgram, double lengthPenalty,
-                             boolean normalizeScores) {
+                             boolean normalizeScores) implements java.io.Serializable {
     public SearchSettings {
         if (beamSize < 1) {
             throw new IllegalArgumentException("beam size must be >= 1, got " + beamSize);

@@ -164,32 +164,18 @@ public final class OfaModel implements AutoCloseable {
             logits = dec.run(new Longs(input, new long[]{n, width}));
         }
         int vocab = pkg.config().vocabSize();
-        float[] lp = new float[vocab];
+        float[] lp = new float[logits.data().length];
         float[][] out = new float[n][];
         for (int r = 0; r < n; r++) {
             int[] t = targets.get(r);
             out[r] = new float[t.length];
             for (int i = 0; i < t.length; i++) {
-                logSoftmax(logits.data(), (r * width + i) * vocab, vocab, lp);
-                out[r][i] = lp[t[i]];
+                int offset = (r * width + i) * vocab;
+                BeamSearch.logSoftmax(logits.data(), lp, offset, vocab);
+                out[r][i] = lp[offset + t[i]];
             }
         }
         return out;
-    }
-
-    static void logSoftmax(float[] x, int offset, int n, float[] out) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[offset + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(x[offset + i] - max);
-        }
-        float lse = (float) (max + Math.log(sum));
-        for (int i = 0; i < n; i++) {
-            out[i] = x[offset + i] - lse;
-        }
     }
 
     /** Provenance for outputs: model name, package SHA-256, ONNX Runtime version. */

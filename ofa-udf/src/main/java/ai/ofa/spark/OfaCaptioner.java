@@ -1,9 +1,8 @@
 package ai.ofa.spark;
 
+import ai.ofa.generate.SearchSettings;
 import ai.ofa.task.Captioning;
-import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -19,36 +18,13 @@ import java.util.List;
  *         .setOutputCol("caption").transform(images);   // caption.text, caption.status, caption.error, ...
  * }</pre>
  */
-public class OfaCaptioner extends OfaTransformer {
-    private final IntParam beamSize = new IntParam(this, "beamSize", "beam size (> 0)", ParamValidators.gt(0));
-    private final IntParam maxLen = new IntParam(this, "maxLen", "most tokens generated (> 0)", ParamValidators.gt(0));
-
+public class OfaCaptioner extends OfaDecodingTransformer {
     public OfaCaptioner() {
         this(Identifiable.randomUID("ofaCaptioner"));
     }
 
     public OfaCaptioner(String uid) {
-        super(uid);
-        setDefault(beamSize, Captioning.DEFAULTS.beamSize());
-        setDefault(maxLen, Captioning.DEFAULTS.maxLen());
-    }
-
-    public IntParam beamSize() {
-        return beamSize;
-    }
-
-    public IntParam maxLen() {
-        return maxLen;
-    }
-
-    public OfaCaptioner setBeamSize(int v) {
-        set(beamSize, v);
-        return this;
-    }
-
-    public OfaCaptioner setMaxLen(int v) {
-        set(maxLen, v);
-        return this;
+        super(uid, Captioning.DEFAULTS);
     }
 
     @Override
@@ -63,10 +39,8 @@ public class OfaCaptioner extends OfaTransformer {
 
     @Override
     protected BatchTask batchTask(StructType schema) {
-        final int beam = (Integer) value(beamSize);
-        final int len = (Integer) value(maxLen);
-        return (model, images, rows) ->
-                new Captioning(model, Captioning.DEFAULTS.withBeam(beam).withMaxLen(len)).run(images);
+        final SearchSettings s = settings(Captioning.DEFAULTS);
+        return (model, images, rows) -> new Captioning(model, s).run(images);
     }
 
     public static MLReader<OfaCaptioner> read() {
