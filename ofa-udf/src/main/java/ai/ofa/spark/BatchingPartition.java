@@ -26,15 +26,20 @@ final class BatchingPartition implements MapPartitionsFunction<Row, Row> {
     private final int batchSize;
     private final int imageIndex;
     private final BatchTask task;
+    private final org.apache.spark.util.LongAccumulator rowsDone;
+    private final org.apache.spark.util.LongAccumulator errors;
 
     BatchingPartition(String modelPath, SparkDevice.Mode device, int threads, int batchSize, int imageIndex,
-                      BatchTask task) {
+                      BatchTask task, org.apache.spark.util.LongAccumulator rowsDone,
+                      org.apache.spark.util.LongAccumulator errors) {
         this.modelPath = modelPath;
         this.device = device;
         this.threads = threads;
         this.batchSize = batchSize;
         this.imageIndex = imageIndex;
         this.task = task;
+        this.rowsDone = rowsDone;
+        this.errors = errors;
     }
 
     @Override
@@ -79,6 +84,12 @@ final class BatchingPartition implements MapPartitionsFunction<Row, Row> {
                 // item-level problems come back as error outcomes; a runtime failure (device lost, out of memory)
                 // propagates so that Spark retries the task elsewhere instead of writing a batch of errors
                 List<Outcome<OfaResult>> results = task.run(model, images, rows);
+                if (rowsDone != null) {
+                    rowsDone.add(rows.size());
+                }
+                if (errors != null) {
+                    errors.add(results.stream().filter(r -> !r.isOk()).count());
+                }
                 for (int i = 0; i < rows.size(); i++) {
                     Row in = rows.get(i);
                     Object[] values = new Object[in.size() + 1];

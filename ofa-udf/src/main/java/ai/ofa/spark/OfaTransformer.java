@@ -33,6 +33,10 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
     private final IntParam batchSize;
     private final IntParam threads;
 
+    // progress counters of a running job (not params: never saved with the stage)
+    private transient org.apache.spark.util.LongAccumulator rowsDone;
+    private transient org.apache.spark.util.LongAccumulator errorCount;
+
     protected OfaTransformer(String uid) {
         this.uid = uid;
         inputCol = new Param<>(this, "inputCol", "binary column of encoded images");
@@ -125,6 +129,14 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
         return this;
     }
 
+    /** Counts rows done and rows with an error into these accumulators while the stage runs (jobs' progress). */
+    public OfaTransformer setProgress(org.apache.spark.util.LongAccumulator rows,
+                                      org.apache.spark.util.LongAccumulator errors) {
+        this.rowsDone = rows;
+        this.errorCount = errors;
+        return this;
+    }
+
     protected <T> T value(Param<T> p) {
         return getOrDefault(p);
     }
@@ -166,7 +178,8 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
         StructType out = transformSchema(dataset.schema());
         StructType in = dataset.schema();
         BatchingPartition fn = new BatchingPartition(value(modelPath), SparkDevice.parse(value(device)),
-                (Integer) value(threads), (Integer) value(batchSize), in.fieldIndex(value(inputCol)), batchTask(in));
+                (Integer) value(threads), (Integer) value(batchSize), in.fieldIndex(value(inputCol)), batchTask(in),
+                rowsDone, errorCount);
         return dataset.toDF().mapPartitions(fn, Encoders.row(out));
     }
 

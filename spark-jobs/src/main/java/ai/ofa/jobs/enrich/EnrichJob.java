@@ -126,12 +126,17 @@ public final class EnrichJob {
             return new Summary(0, files.size(), 0, 0, Map.of(), (System.nanoTime() - start) / 1e9, o.output());
         }
         Dataset<Row> df = prepare(read(spark, o, pending), o);
+        long inputRows = read(spark, o, pending).count();
+        org.apache.spark.util.LongAccumulator done = spark.sparkContext().longAccumulator("ofa.task_rows_done");
+        org.apache.spark.util.LongAccumulator failed = spark.sparkContext().longAccumulator("ofa.task_rows_failed");
         for (OfaTransformer t : stages) {
-            df = t.transform(df);
+            df = t.setProgress(done, failed).transform(df);
         }
-        df = df.drop(o.imageCol()).withColumn("job_version", functions.lit(VERSION));
+        df = explainReadErrors(df, o).drop(o.imageCol()).withColumn("job_version", functions.lit(VERSION));
         Path staging = new Path(out, "_staging/" + UUID.randomUUID());
-        df.write().partitionBy("_source_id").parquet(staging.toString());
+        try (Progress progress = new Progress(done, failed, inputRows * stages.size(), stages.size())) {
+            df.write().partitionBy("_source_id").parquet(staging.toString());
+        }
         Map<String, Long> errors = new LinkedHashMap<>();
         long[] totals = commit(spark, conf, o, out, staging, pending, errors);
         return new Summary(pending.size(), files.size() - pending.size(), totals[0], totals[1], errors,
@@ -207,13 +212,48 @@ public final class EnrichJob {
         return df.withColumn("_source_file", functions.input_file_name());
     }
 
+    static final String READ_ERROR = "_read_error";
+    static final long MAX_IMAGE_BYTES = 256L << 20;
+
     private static Dataset<Row> prepare(Dataset<Row> df, EnrichOptions o) {
         if (!List.of(df.columns()).contains(o.keyCol())) {
             throw new IllegalArgumentException("Key column '" + o.keyCol() + "' not found in " + o.input()
                     + "; available columns: " + List.of(df.columns()) + " (set --key-col)");
         }
-        return df.withColumn("_source_id", functions.callUDF("ofa_source_id", functions.col("_source_file")))
-                .drop("_source_file");
+        Dataset<Row> out = df.withColumn("_source_id", functions.callUDF("ofa_source_id",
+                functions.col("_source_file"))).drop("_source_file");
+        if (o.pathCol() == null) {
+            return out;
+        }
+        StructType in = out.schema();
+        if (!List.of(in.fieldNames()).contains(o.pathCol())
+                || !in.apply(o.pathCol()).dataType().equals(DataTypes.StringType)) {
+            throw new IllegalArgumentException("Path column '" + o.pathCol() + "' (--path-col) must be a string column "
+                    + "of " + o.input() + "; columns: " + in.simpleString());
+        }
+        if (List.of(in.fieldNames()).contains(o.imageCol())) {
+            throw new IllegalArgumentException("--path-col reads images into column '" + o.imageCol()
+                    + "', which the input already has; choose another --image-col");
+        }
+        StructType withImage = in.add(o.imageCol(), DataTypes.BinaryType, true).add(READ_ERROR, DataTypes.StringType);
+        SparkSession spark = out.sparkSession();
+        org.apache.spark.util.SerializableConfiguration conf =
+                new org.apache.spark.util.SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        return out.mapPartitions(new ReadImagesFromPaths(conf, in.fieldIndex(o.pathCol()), MAX_IMAGE_BYTES),
+                org.apache.spark.sql.Encoders.row(withImage));
+    }
+
+    /** Rows whose image could not be read: each task's error says why, not just "image is null". */
+    private static Dataset<Row> explainReadErrors(Dataset<Row> df, EnrichOptions o) {
+        if (o.pathCol() == null) {
+            return df;
+        }
+        for (EnrichOptions.Task t : o.tasks()) {
+            String col = TASK_COLUMNS.get(t.name());
+            df = df.withColumn(col, functions.col(col).withField("error",
+                    functions.coalesce(functions.col(READ_ERROR), functions.col(col + ".error"))));
+        }
+        return df.drop(READ_ERROR);
     }
 
     static List<String> listInputs(Configuration conf, EnrichOptions o) {

@@ -140,6 +140,33 @@ class EnrichJobTest {
     }
 
     @Test
+    void recordsPointingAtTheirImagesAreReadThroughHadoop(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        StructType s = new StructType().add("key", DataTypes.StringType).add("uri", DataTypes.StringType);
+        List<Row> rows = List.of(
+                RowFactory.create("png", root.resolve("examples/images/astronaut.png").toUri().toString()),
+                RowFactory.create("jpg", root.resolve("examples/images/hubble_deep_field.jpg").toString()),
+                RowFactory.create("missing", tmp.resolve("nope.jpg").toString()),
+                RowFactory.create("null", null));
+        spark.createDataFrame(rows, s).coalesce(1).write().parquet(in.resolve("refs").toString());
+        Path out = tmp.resolve("out");
+        EnrichJob.Summary sum = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
+            "--output", out.toString(), "--path-col", "uri", "--model",
+            root.resolve("models/ofa-tiny-random").toString(), "--tasks", "caption"}, Map.of()));
+        assertEquals(4, sum.rows());
+        Map<String, Row> byKey = new java.util.HashMap<>();
+        spark.read().parquet(out.resolve("data").toString()).select("key", "caption", "uri").collectAsList()
+                .forEach(r -> byKey.put(r.getString(0), r.getStruct(1)));
+        assertEquals("ok", byKey.get("png").getAs("status"));
+        assertEquals("ok", byKey.get("jpg").getAs("status"));
+        assertEquals("error", byKey.get("missing").getAs("status"));
+        assertTrue(((String) byKey.get("missing").getAs("error")).contains("cannot read image"),
+                (String) byKey.get("missing").getAs("error"));
+        assertTrue(((String) byKey.get("null").getAs("error")).contains("image path is null"));
+    }
+
+    @Test
     void sourceIdIgnoresHowTheFileUriIsSpelled() {
         assertEquals(EnrichJob.sourceId("file:/tmp/x/a.parquet"), EnrichJob.sourceId("file:///tmp/x/a.parquet"));
         assertEquals(EnrichJob.sourceId("/tmp/x/a.parquet"), EnrichJob.sourceId("file:/tmp/x/a.parquet"));

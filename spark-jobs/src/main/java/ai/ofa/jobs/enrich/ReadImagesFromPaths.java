@@ -1,0 +1,77 @@
+package ai.ofa.jobs.enrich;
+
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.SerializableConfiguration;
+
+import java.io.IOException;
+import java.util.Iterator;
+
+/**
+ * For records that point at their image (a path or URI column: file, hdfs, s3a, ...), reads the bytes through
+ * Hadoop's FileSystem into an extra binary column, one row at a time (bounded memory). A missing, unreadable or
+ * oversized file gives null bytes and the reason in an extra string column; the row is kept.
+ */
+final class ReadImagesFromPaths implements MapPartitionsFunction<Row, Row> {
+    private final SerializableConfiguration conf;
+    private final int pathIndex;
+    private final long maxBytes;
+
+    ReadImagesFromPaths(SerializableConfiguration conf, int pathIndex, long maxBytes) {
+        this.conf = conf;
+        this.pathIndex = pathIndex;
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                Row r = rows.next();
+                byte[] bytes = null;
+                String error = null;
+                if (r.isNullAt(pathIndex)) {
+                    error = "image path is null";
+                } else {
+                    String location = r.getString(pathIndex);
+                    try {
+                        bytes = read(location);
+                    } catch (IOException | IllegalArgumentException e) {
+                        error = "cannot read image " + location + ": " + e.getMessage();
+                    }
+                }
+                Object[] values = new Object[r.size() + 2];
+                for (int i = 0; i < r.size(); i++) {
+                    values[i] = r.get(i);
+                }
+                values[r.size()] = bytes;
+                values[r.size() + 1] = error;
+                return RowFactory.create(values);
+            }
+        };
+    }
+
+    private byte[] read(String location) throws IOException {
+        Path p = new Path(location);
+        FileSystem fs = p.getFileSystem(conf.value());
+        long len = fs.getFileStatus(p).getLen();
+        if (len > maxBytes) {
+            throw new IllegalArgumentException("file of " + len + " bytes exceeds the limit of " + maxBytes);
+        }
+        byte[] out = new byte[(int) len];
+        try (FSDataInputStream in = fs.open(p)) {
+            in.readFully(0, out);
+        }
+        return out;
+    }
+}
