@@ -1,0 +1,186 @@
+package ai.ofa.jobs.enrich;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real Spark standalone cluster (Master and Worker started from the Maven jars on 127.0.0.1): the executor is
+ * killed while the enrich job runs; Spark relaunches it and retries, and the output still holds every input row
+ * exactly once.
+ */
+class StandaloneClusterFaultTest {
+    private static final String OPENS = String.join(" ",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+            "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
+            "-Dio.netty.tryReflectionSetAccessible=true");
+
+    @Test
+    void killedExecutorLosesAndDuplicatesNothing(@TempDir Path tmp) throws Exception {
+        Path root = Path.of(System.getProperty("ofa.project.root"));
+        Path sparkHome = sparkHomeFromTestClasspath(tmp.resolve("spark-home"), root);
+        int masterPort = freePort();
+        Path logs = root.resolve("spark-jobs/target/standalone-cluster");   // kept for post-mortems
+        Files.createDirectories(logs);
+        List<Process> daemons = new ArrayList<>();
+        SparkSession spark = null;
+        try {
+            daemons.add(daemon(sparkHome, logs.resolve("master.log"), "org.apache.spark.deploy.master.Master",
+                    "--host", "127.0.0.1", "--port", String.valueOf(masterPort), "--webui-port", "0"));
+            waitForPort(masterPort, 60);
+            daemons.add(daemon(sparkHome, logs.resolve("worker.log"), "org.apache.spark.deploy.worker.Worker",
+                    "--host", "127.0.0.1", "--cores", "2", "--memory", "3g", "--webui-port", "0",
+                    "--work-dir", logs.resolve("work").toString(), "spark://127.0.0.1:" + masterPort));
+
+            Path in = tmp.resolve("in");
+            Files.createDirectories(in);
+            spark = SparkSession.builder().master("spark://127.0.0.1:" + masterPort).appName("ofa-fault-test")
+                    .config("spark.ui.enabled", "false").config("spark.executor.memory", "2g")
+                    .config("spark.executor.cores", "2").config("spark.driver.host", "127.0.0.1")
+                    .config("spark.executor.extraJavaOptions", OPENS).config("spark.task.maxFailures", "8")
+                    .config("spark.sql.files.maxRecordsPerFile", "0").getOrCreate();
+            byte[] image = Files.readAllBytes(root.resolve("examples/images/astronaut.png"));
+            StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType);
+            int perFile = 6;
+            for (int f = 0; f < 3; f++) {
+                List<Row> rows = new ArrayList<>();
+                for (int i = 0; i < perFile; i++) {
+                    rows.add(RowFactory.create("f" + f + "-" + i, image));
+                }
+                spark.createDataFrame(rows, schema).coalesce(1).write().parquet(in.resolve("part" + f).toString());
+            }
+            Path out = tmp.resolve("out");
+            EnrichOptions o = EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(),
+                "--model", root.resolve("models/ofa-tiny-random").toString(), "--tasks", "caption",
+                "--batch-size", "2"}, Map.of());
+            SparkSession session = spark;
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<EnrichJob.Summary> job = pool.submit(() -> EnrichJob.run(session, o));
+            ProcessHandle executor = waitForExecutor(120);
+            Thread.sleep(4000);   // let it start on the batches, then kill it mid-job
+            assertTrue(!job.isDone(), "the executor must die while the job runs");
+            assertTrue(executor.destroyForcibly(), "could not kill the executor");
+            EnrichJob.Summary summary = job.get(10, TimeUnit.MINUTES);
+            pool.shutdown();
+            assertEquals(3 * perFile, summary.rows());
+            long rows = spark.read().parquet(out.resolve("data").toString()).count();
+            long keys = spark.read().parquet(out.resolve("data").toString()).select("key").distinct().count();
+            assertEquals(3 * perFile, rows, "rows out == rows in");
+            assertEquals(3 * perFile, keys, "every key exactly once");
+            assertTrue(waitForExecutor(1).pid() != executor.pid(), "a new executor took over");
+        } finally {
+            if (spark != null) {
+                spark.stop();
+            }
+            for (Process p : daemons) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** SPARK_HOME/jars = every jar of the test classpath + our classes as a jar: what executors load. */
+    private static Path sparkHomeFromTestClasspath(Path home, Path root) throws IOException {
+        Path jars = home.resolve("jars");
+        Files.createDirectories(jars);
+        Files.writeString(home.resolve("RELEASE"), "Spark from the Maven jars (test cluster)\n");  // else: "build dirs"
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        for (String entry : cp.split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (entry.endsWith(".jar") && Files.isRegularFile(p)) {
+                Path link = jars.resolve(p.getFileName());
+                if (!Files.exists(link)) {
+                    Files.createSymbolicLink(link, p);
+                }
+            }
+        }
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(jars.resolve("ofa-app.jar")))) {
+            for (Path classes : List.of(root.resolve("ofa-udf/target/classes"), root.resolve("spark-jobs/target/classes"))) {
+                try (Stream<Path> files = Files.walk(classes)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
+                        Files.copy(f, (OutputStream) jar);
+                        jar.closeEntry();
+                    }
+                }
+            }
+        }
+        return home;
+    }
+
+    private static Process daemon(Path sparkHome, Path log, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m"));
+        cmd.addAll(List.of(OPENS.split(" ")));
+        cmd.addAll(List.of("-cp", sparkHome.resolve("jars") + "/*", mainClass));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SPARK_HOME", sparkHome.toString());
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        pb.environment().put("SPARK_SCALA_VERSION", "2.13");   // the launcher asks before it looks at jars/
+        return pb.start();
+    }
+
+    private static ProcessHandle waitForExecutor(int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> p = ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
+                    .map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false)).findFirst();
+            if (p.isPresent()) {
+                return p.get();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no executor process appeared within " + seconds + " s");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void waitForPort(int port, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("port " + port + " did not open within " + seconds + " s");
+    }
+}
