@@ -33,8 +33,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The enrich job: Parquet image records (or a folder of image files) -> the chosen OFA tasks -> Parquet with the
- * key, one struct column per task (result, status, error, model provenance) and the job version.
+ * The enrich job: Parquet image records (bytes, or a path/URI column), a folder of image files, or img2dataset
+ * webdataset shards -> the chosen OFA tasks -> Parquet with the key, one struct column per task (result, status,
+ * error, model provenance) and the job version. img2dataset's Parquet output reads with
+ * {@code --image-col jpg --key-col key}.
  *
  * <pre>
  * spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs.jar --input s3a://lake/images/ \
@@ -206,6 +208,14 @@ public final class EnrichJob {
     }
 
     private static Dataset<Row> read(SparkSession spark, EnrichOptions o, List<String> files) {
+        if (o.inputFormat().equals("webdataset")) {
+            org.apache.spark.api.java.JavaSparkContext jsc =
+                    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+            org.apache.spark.util.SerializableConfiguration conf =
+                    new org.apache.spark.util.SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+            return spark.createDataFrame(jsc.parallelize(files, Math.max(1, files.size()))
+                    .flatMap(new WebDatasetReader(conf)), WebDatasetReader.SCHEMA);
+        }
         String[] paths = files.toArray(new String[0]);
         Dataset<Row> df = o.inputFormat().equals("binaryfile")
                 ? spark.read().format("binaryFile").load(paths) : spark.read().parquet(paths);
@@ -274,7 +284,12 @@ public final class EnrichJob {
                 LocatedFileStatus f = it.next();
                 String name = f.getPath().getName();
                 boolean hidden = name.startsWith("_") || name.startsWith(".");
-                if (!hidden && (o.inputFormat().equals("binaryfile") || name.endsWith(".parquet"))) {
+                boolean wanted = switch (o.inputFormat()) {
+                    case "binaryfile" -> true;
+                    case "webdataset" -> name.endsWith(".tar");
+                    default -> name.endsWith(".parquet");
+                };
+                if (!hidden && wanted) {
                     out.add(f.getPath().toString());
                 }
             }

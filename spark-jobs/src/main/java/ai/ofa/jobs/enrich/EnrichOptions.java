@@ -23,7 +23,7 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
 
     static final Set<String> KNOWN = Set.of("input", "input-format", "output", "image-col", "key-col", "tasks",
             "model", "device", "batch-size", "threads", "ground-text-col", "vqa-question-col", "labels", "master",
-            "path-col");
+            "path-col", "labels-file");
 
     public static EnrichOptions parse(String[] args, Map<String, String> defaults) {
         Map<String, String> v = new LinkedHashMap<>(defaults);
@@ -53,8 +53,9 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
             }
         }
         String format = v.getOrDefault("input-format", "parquet");
-        if (!format.equals("parquet") && !format.equals("binaryfile")) {
-            throw new IllegalArgumentException("--input-format " + format + " is not one of [parquet, binaryfile]");
+        if (!List.of("parquet", "binaryfile", "webdataset").contains(format)) {
+            throw new IllegalArgumentException("--input-format " + format
+                    + " is not one of [parquet, binaryfile, webdataset]");
         }
         List<String> labels = new ArrayList<>();
         for (String l : v.getOrDefault("labels", "").split(",")) {
@@ -62,8 +63,11 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 labels.add(l.trim());
             }
         }
+        if (v.containsKey("labels-file")) {
+            labels.addAll(readLines(v.get("labels-file")));
+        }
         if (tasks.contains(Task.CLASSIFY) && labels.isEmpty()) {
-            throw new IllegalArgumentException("Task classify needs --labels a,b,c");
+            throw new IllegalArgumentException("Task classify needs --labels a,b,c or --labels-file F");
         }
         return new EnrichOptions(v.get("input"), format, v.get("output"),
                 v.getOrDefault("image-col", format.equals("binaryfile") ? "content" : "image"),
@@ -71,6 +75,25 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 v.get("model"), v.getOrDefault("device", "cpu"), positive(v, "batch-size", 8), positive(v, "threads", 1),
                 v.getOrDefault("ground-text-col", "text"), v.getOrDefault("vqa-question-col", "question"),
                 List.copyOf(labels), v.get("master"), v.get("path-col"));
+    }
+
+    /** One label per non-blank line of a local or Hadoop file (read on the driver, once). */
+    static List<String> readLines(String location) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+        try (var in = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
+            List<String> out = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    out.add(line.trim());
+                }
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("--labels-file " + location + " has no label");
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Cannot read --labels-file " + location + ": " + e.getMessage(), e);
+        }
     }
 
     private static int positive(Map<String, String> v, String name, int dflt) {

@@ -166,6 +166,51 @@ class EnrichJobTest {
         assertTrue(((String) byKey.get("null").getAs("error")).contains("image path is null"));
     }
 
+    private static void member(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String name,
+                               byte[] data) throws java.io.IOException {
+        org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
+                new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+        e.setSize(data.length);
+        tar.putArchiveEntry(e);
+        tar.write(data);
+        tar.closeArchiveEntry();
+    }
+
+    @Test
+    void img2datasetWebdatasetShardsAndLabelFiles(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("shards");
+        Files.createDirectories(in);
+        byte[] jpg = Files.readAllBytes(root.resolve("examples/images/hubble_deep_field.jpg"));
+        for (int shard = 0; shard < 2; shard++) {
+            try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                    Files.newOutputStream(in.resolve(String.format("%05d.tar", shard))))) {
+                for (int i = 0; i < 2; i++) {
+                    String key = String.format("%05d%04d", shard, i);
+                    member(tar, key + ".jpg", shard == 1 && i == 1 ? new byte[]{9, 9} : jpg);
+                    member(tar, key + ".txt", ("caption " + key).getBytes());
+                    member(tar, key + ".json", ("{\"key\": \"" + key + "\"}").getBytes());
+                }
+                member(tar, "0000notimage.json", "{}".getBytes());
+            }
+        }
+        Path labels = tmp.resolve("labels.txt");
+        Files.writeString(labels, "galaxy\nastronaut\n\n");
+        Path out = tmp.resolve("out");
+        EnrichJob.Summary s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
+            "--input-format", "webdataset", "--output", out.toString(), "--tasks", "classify", "--labels-file",
+            labels.toString(), "--model", root.resolve("models/ofa-tiny-random").toString()}, Map.of()));
+        assertEquals(2, s.files());
+        assertEquals(6, s.rows(), "2 shards x (2 samples with an image + 1 sample without)");
+        Map<String, Row> byKey = new java.util.HashMap<>();
+        spark.read().parquet(out.resolve("data").toString()).select("key", "classification", "caption")
+                .collectAsList().forEach(r -> byKey.put(r.getString(0), r));
+        assertEquals("ok", byKey.get("000000000").getStruct(1).getAs("status"));
+        assertEquals("caption 000000000", byKey.get("000000000").getString(2));
+        assertTrue(List.of("galaxy", "astronaut").contains((String) byKey.get("000000000").getStruct(1).getAs("label")));
+        assertEquals("error", byKey.get("000010001").getStruct(1).getAs("status"), "corrupt image member");
+        assertEquals("error", byKey.get("0000notimage").getStruct(1).getAs("status"), "sample without an image");
+    }
+
     @Test
     void sourceIdIgnoresHowTheFileUriIsSpelled() {
         assertEquals(EnrichJob.sourceId("file:/tmp/x/a.parquet"), EnrichJob.sourceId("file:///tmp/x/a.parquet"));
