@@ -96,6 +96,13 @@ class EnrichJobTest {
             assertEquals("ofa-tiny-random", r.getString(5));
         }
         assertFalse(List.of(result.columns()).contains("image"), "image bytes are not copied to the output");
+        com.fasterxml.jackson.databind.JsonNode avsc = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(root.resolve("schemas/enrich-output.avsc").toFile());
+        Set<String> documented = new HashSet<>();
+        avsc.get("fields").forEach(f -> documented.add(f.get("name").asText()));
+        for (String col : result.columns()) {
+            assertTrue(documented.contains(col) || col.equals("text"), "column " + col + " is not in enrich-output.avsc");
+        }
 
         EnrichJob.Summary again = EnrichJob.run(spark, options(in, out, "caption,ground"));
         assertEquals(0, again.files());
