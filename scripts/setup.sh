@@ -3,10 +3,11 @@
 # Debian Python packages the converter and the parity tests use (they run under /usr/bin/python3).
 set -euo pipefail
 
+# setup.sh [--java]: --java installs only what the Java side needs (./ofa enrich and the inference commands).
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
-if ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
+if [ "${1:-}" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
   need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
