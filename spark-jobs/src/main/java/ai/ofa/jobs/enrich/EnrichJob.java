@@ -45,7 +45,8 @@ import java.util.UUID;
  *
  * Output is committed per input file: the pending files are processed into a staging folder, then each file's
  * rows are moved to {@code OUTPUT/data/_source_id=ID/} and marked in {@code OUTPUT/_committed/ID}. A rerun after a
- * crash skips committed files, so no row is lost or written twice; rows out == rows in for every file.
+ * crash skips committed files, so no row is lost or written twice; rows out == rows in for every file. One job
+ * writes to an output at a time: a run removes the staging a killed run left behind.
  */
 public final class EnrichJob {
     public static final String VERSION = "0.1.0";
@@ -127,6 +128,15 @@ public final class EnrichJob {
         if (pending.isEmpty()) {
             return new Summary(0, files.size(), 0, 0, Map.of(), (System.nanoTime() - start) / 1e9, o.output());
         }
+        try {   // what a killed run left half-written is never committed: drop it (one job per output at a time)
+            FileSystem fs = out.getFileSystem(conf);
+            Path stale = new Path(out, "_staging");
+            if (fs.exists(stale)) {
+                fs.delete(stale, true);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot clean " + o.output() + "/_staging: " + e.getMessage(), e);
+        }
         Dataset<Row> df = prepare(read(spark, o, pending), o);
         long inputRows = read(spark, o, pending).count();
         org.apache.spark.util.LongAccumulator done = spark.sparkContext().longAccumulator("ofa.task_rows_done");
@@ -183,7 +193,7 @@ public final class EnrichJob {
                     marker.write((f + "\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
-            fs.delete(staging, true);
+            fs.delete(staging.getParent(), true);   // _staging/ as a whole: one job per output at a time
         } catch (IOException e) {
             throw new IllegalStateException("Committing output to " + out + " failed: " + e.getMessage(), e);
         }
