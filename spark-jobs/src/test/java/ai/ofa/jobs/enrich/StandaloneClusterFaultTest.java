@@ -31,9 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A real Spark standalone cluster (Master and Worker started from the Maven jars on 127.0.0.1): the executor is
- * killed while the enrich job runs; Spark relaunches it and retries, and the output still holds every input row
- * exactly once.
+ * A real Spark standalone cluster (a Master and two Workers started from the Maven jars on 127.0.0.1): one Worker
+ * is killed, with its executor, while the enrich job runs; its tasks are retried on the other Worker, and the output
+ * still holds every input row exactly once.
  */
 class StandaloneClusterFaultTest {
     private static final String OPENS = String.join(" ",
@@ -48,7 +48,7 @@ class StandaloneClusterFaultTest {
             "-Dio.netty.tryReflectionSetAccessible=true");
 
     @Test
-    void killedExecutorLosesAndDuplicatesNothing(@TempDir Path tmp) throws Exception {
+    void killedWorkerLosesAndDuplicatesNothing(@TempDir Path tmp) throws Exception {
         Path root = Path.of(System.getProperty("ofa.project.root"));
         Path sparkHome = sparkHomeFromTestClasspath(tmp.resolve("spark-home"), root);
         int masterPort = freePort();
@@ -60,15 +60,17 @@ class StandaloneClusterFaultTest {
             daemons.add(daemon(sparkHome, logs.resolve("master.log"), "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", String.valueOf(masterPort), "--webui-port", "0"));
             waitForPort(masterPort, 60);
-            daemons.add(daemon(sparkHome, logs.resolve("worker.log"), "org.apache.spark.deploy.worker.Worker",
-                    "--host", "127.0.0.1", "--cores", "2", "--memory", "3g", "--webui-port", "0",
-                    "--work-dir", logs.resolve("work").toString(), "spark://127.0.0.1:" + masterPort));
+            for (int w = 0; w < 2; w++) {
+                daemons.add(daemon(sparkHome, logs.resolve("worker" + w + ".log"), "org.apache.spark.deploy.worker.Worker",
+                        "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", "0",
+                        "--work-dir", logs.resolve("work" + w).toString(), "spark://127.0.0.1:" + masterPort));
+            }
 
             Path in = tmp.resolve("in");
             Files.createDirectories(in);
             spark = SparkSession.builder().master("spark://127.0.0.1:" + masterPort).appName("ofa-fault-test")
-                    .config("spark.ui.enabled", "false").config("spark.executor.memory", "2g")
-                    .config("spark.executor.cores", "2").config("spark.driver.host", "127.0.0.1")
+                    .config("spark.ui.enabled", "false").config("spark.executor.memory", "1500m")
+                    .config("spark.executor.cores", "1").config("spark.driver.host", "127.0.0.1")
                     .config("spark.executor.extraJavaOptions", OPENS).config("spark.task.maxFailures", "8")
                     .config("spark.sql.files.maxRecordsPerFile", "0").getOrCreate();
             byte[] image = Files.readAllBytes(root.resolve("examples/images/astronaut.png"));
@@ -89,9 +91,12 @@ class StandaloneClusterFaultTest {
             ExecutorService pool = Executors.newSingleThreadExecutor();
             Future<EnrichJob.Summary> job = pool.submit(() -> EnrichJob.run(session, o));
             ProcessHandle executor = waitForExecutor(120);
-            Thread.sleep(4000);   // let it start on the batches, then kill it mid-job
-            assertTrue(!job.isDone(), "the executor must die while the job runs");
-            assertTrue(executor.destroyForcibly(), "could not kill the executor");
+            Thread.sleep(4000);   // let it start on the batches, then kill its Worker (and it) mid-job
+            assertTrue(!job.isDone(), "the Worker must die while the job runs");
+            ProcessHandle worker = executor.parent().orElseThrow();
+            assertTrue(worker.info().commandLine().orElse("").contains("deploy.worker.Worker"), "executor's parent");
+            worker.destroyForcibly();
+            assertTrue(executor.destroyForcibly() || !executor.isAlive(), "could not kill the executor");
             EnrichJob.Summary summary = job.get(10, TimeUnit.MINUTES);
             pool.shutdown();
             assertEquals(3 * perFile, summary.rows());
@@ -99,7 +104,7 @@ class StandaloneClusterFaultTest {
             long keys = spark.read().parquet(out.resolve("data").toString()).select("key").distinct().count();
             assertEquals(3 * perFile, rows, "rows out == rows in");
             assertEquals(3 * perFile, keys, "every key exactly once");
-            assertTrue(waitForExecutor(1).pid() != executor.pid(), "a new executor took over");
+            assertTrue(waitForExecutor(1).pid() != executor.pid(), "the other Worker's executor finished the job");
         } finally {
             if (spark != null) {
                 spark.stop();
