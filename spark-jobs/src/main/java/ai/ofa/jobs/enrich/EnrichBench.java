@@ -1,0 +1,118 @@
+package ai.ofa.jobs.enrich;
+
+import ai.ofa.model.OfaModel;
+import ai.ofa.model.SessionSettings;
+import ai.ofa.task.Captioning;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Benchmark of the enrich job (figures printed, nothing asserted): Spark's overhead against the runtime's own
+ * batched loop over the same images in the same JVM, and how time and memory grow with 10x the records.
+ *
+ * <pre>./ofa bench-enrich [--records 16] [--model PKG]</pre>
+ */
+public final class EnrichBench {
+    private EnrichBench() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int records = 16;
+        String model = "models/ofa-tiny-random";
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--records" -> records = Integer.parseInt(args[i + 1]);
+                case "--model" -> model = args[i + 1];
+                default -> throw new IllegalArgumentException("Unknown option " + args[i]
+                        + ", expected --records N or --model PKG");
+            }
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        Path work = Path.of("build", "bench-enrich");
+        deleteTree(work);
+        List<byte[]> images = List.of(Files.readAllBytes(Path.of("examples/images/astronaut.png")),
+                Files.readAllBytes(Path.of("examples/images/hubble_deep_field.jpg")));
+        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-enrich-bench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            for (int n : new int[]{records, 10 * records}) {
+                Path in = work.resolve("in-" + n);
+                writeInput(spark, in, images, n, cores);
+                double loop = runtimeLoop(Path.of(model), images, n, cores);
+                long t0 = System.nanoTime();
+                EnrichJob.Summary s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
+                    "--output", work.resolve("out-" + n).toString(), "--model", model, "--tasks", "caption",
+                    "--batch-size", "8"}, Map.of()));
+                double job = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("{\"records\":%d,\"rows_out\":%d,\"runtime_loop_s\":%.2f,\"enrich_job_s\":%.2f,"
+                                + "\"spark_overhead\":%.3f,\"job_images_per_s\":%.3f,\"jvm_peak_rss_mb\":%d,"
+                                + "\"jvm_rss_mb\":%d,\"cores\":%d}%n", n, s.rows(), loop, job, job / loop - 1,
+                        n / job, rss("VmHWM"), rss("VmRSS"), cores);
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** The runtime alone: one model with all cores as intra-op threads, batches of 8 over the same images. */
+    private static double runtimeLoop(Path model, List<byte[]> images, int n, int cores) {
+        try (OfaModel m = OfaModel.load(model, SessionSettings.DEFAULT.withThreads(cores))) {
+            Captioning c = new Captioning(m);
+            c.run(List.of(images.get(0)));   // warm-up
+            long t0 = System.nanoTime();
+            for (int done = 0; done < n; done += 8) {
+                List<byte[]> batch = new ArrayList<>();
+                for (int i = done; i < Math.min(n, done + 8); i++) {
+                    batch.add(images.get(i % images.size()));
+                }
+                c.run(batch);
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private static void writeInput(SparkSession spark, Path dir, List<byte[]> images, int n, int files) {
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(RowFactory.create("r" + i, images.get(i % images.size())));
+        }
+        spark.createDataFrame(rows, schema).repartition(files).write().parquet(dir.toString());
+    }
+
+    private static long rss(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+}
