@@ -5,10 +5,8 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Visual entailment: yes / no / maybe for a hypothesis column, with an optional premise column. */
@@ -59,17 +57,8 @@ public class OfaEntailment extends OfaTransformer {
     protected BatchTask batchTask(StructType schema) {
         final int h = schema.fieldIndex(value(hypothesisCol));
         final int p = value(premiseCol).isEmpty() ? -1 : schema.fieldIndex(value(premiseCol));
-        return (model, images, rows) -> {
-            List<String> hyps = new ArrayList<>(rows.size());
-            List<String> premises = p < 0 ? null : new ArrayList<>(rows.size());
-            for (Row r : rows) {
-                hyps.add(r.isNullAt(h) ? null : r.getString(h));
-                if (premises != null) {
-                    premises.add(r.isNullAt(p) ? null : r.getString(p));
-                }
-            }
-            return new Entailment(model).run(images, hyps, premises);
-        };
+        return (model, images, rows) ->
+                new Entailment(model).run(images, strings(rows, h), p < 0 ? null : strings(rows, p));
     }
 
 

@@ -5,10 +5,8 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -50,13 +48,7 @@ public class OfaGrounder extends OfaTransformer {
     @Override
     protected BatchTask batchTask(StructType schema) {
         final int textIndex = schema.fieldIndex(value(textCol));
-        return (model, images, rows) -> {
-            List<String> texts = new ArrayList<>(rows.size());
-            for (Row r : rows) {
-                texts.add(r.isNullAt(textIndex) ? null : r.getString(textIndex));
-            }
-            return new Grounding(model).run(images, texts);
-        };
+        return (model, images, rows) -> new Grounding(model).run(images, strings(rows, textIndex));
     }
 
     public static MLReader<OfaGrounder> read() {

@@ -137,6 +137,15 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
         return this;
     }
 
+    /** One string column of a batch's rows (null where the row has null), for the task's text inputs. */
+    static List<String> strings(List<Row> rows, int index) {
+        List<String> out = new java.util.ArrayList<>(rows.size());
+        for (Row r : rows) {
+            out.add(r.isNullAt(index) ? null : r.getString(index));
+        }
+        return out;
+    }
+
     protected <T> T value(Param<T> p) {
         return getOrDefault(p);
     }

@@ -7,10 +7,8 @@ import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -77,13 +75,8 @@ public class OfaVqa extends OfaTransformer {
         final List<String> closed = List.of(getOrDefault(answers));
         final Vqa.Mode mode = closed.isEmpty() ? Vqa.Mode.FREE
                 : (Boolean) value(trie) ? Vqa.Mode.TRIE : Vqa.Mode.ALL_CANDIDATES;
-        return (model, images, rows) -> {
-            List<String> questions = new ArrayList<>(rows.size());
-            for (Row r : rows) {
-                questions.add(r.isNullAt(q) ? null : r.getString(q));
-            }
-            return new Vqa(model, mode).run(images, questions, closed.isEmpty() ? null : closed);
-        };
+        return (model, images, rows) ->
+                new Vqa(model, mode).run(images, strings(rows, q), closed.isEmpty() ? null : closed);
     }
 
     public static MLReader<OfaVqa> read() {
