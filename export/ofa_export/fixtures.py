@@ -15,6 +15,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -93,7 +94,9 @@ def build_generated(out: Path, stamp: str) -> None:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--output", required=True, type=Path)
-    p.add_argument("--reference", type=Path, default=HERE.parent.parent / "testdata" / "ofa-reference")
+    p.add_argument("--reference", type=Path,
+                   default=Path(os.environ.get("OFA_REFERENCE_FIXTURE") or HERE.parent.parent / "testdata" / "ofa-reference"),
+                   help="reference fixture folder (default: $OFA_REFERENCE_FIXTURE, else testdata/ofa-reference)")
     args = p.parse_args(argv)
     torch.manual_seed(0)
     code = _stamp([HERE])

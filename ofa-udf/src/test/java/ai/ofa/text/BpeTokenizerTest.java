@@ -31,24 +31,31 @@ class BpeTokenizerTest {
         }
     }
 
-    @Test
-    void binAndCodeTokensMapStraightToIdsWithoutSurroundingSpaces() {
+    /** The fixture's tokenizer, with the id layout its expected.json states (nothing hard-coded). */
+    static BpeTokenizer fixtureTokenizer() throws IOException {
         Path fixture = Fixtures.referenceFixture();
-        TokenLayout layout = new TokenLayout(10053, 861, 8192, 9053, 1000);
-        BpeTokenizer tok = BpeTokenizer.load(fixture.resolve("hf/vocab.json"), fixture.resolve("hf/merges.txt"), layout);
-        int[] ids = tok.encodePieces(" region: <bin_1> <bin_999><code_5>");
-        assertEquals(9054, ids[ids.length - 3]);
-        assertEquals(10052, ids[ids.length - 2]);
-        assertEquals(866, ids[ids.length - 1]);
-        assertArrayEquals(tok.encodePieces(" region:"), java.util.Arrays.copyOf(ids, ids.length - 3));
-        assertEquals(" region:<bin_1><bin_999><code_5>", tok.decode(ids));
+        JsonNode v = new ObjectMapper().readTree(fixture.resolve("expected.json").toFile()).get("vocab");
+        TokenLayout layout = new TokenLayout(v.get("vocab_size").asInt(), v.get("code_first_id").asInt(),
+                v.get("num_codes").asInt(), v.get("bin_first_id").asInt(), v.get("num_bins").asInt());
+        return BpeTokenizer.load(fixture.resolve("hf/vocab.json"), fixture.resolve("hf/merges.txt"), layout);
     }
 
     @Test
-    void unicodeAndOddWhitespaceRoundTrip() {
-        Path fixture = Fixtures.referenceFixture();
-        BpeTokenizer tok = BpeTokenizer.load(fixture.resolve("hf/vocab.json"), fixture.resolve("hf/merges.txt"),
-                new TokenLayout(10053, 861, 8192, 9053, 1000));
+    void binAndCodeTokensMapStraightToIdsWithoutSurroundingSpaces() throws IOException {
+        BpeTokenizer tok = fixtureTokenizer();
+        TokenLayout layout = tok.layout();
+        int lastBin = layout.numBins() - 1;
+        int[] ids = tok.encodePieces(" region: <bin_1> <bin_" + lastBin + "><code_5>");
+        assertEquals(layout.binFirstId() + 1, ids[ids.length - 3]);
+        assertEquals(layout.binFirstId() + lastBin, ids[ids.length - 2]);
+        assertEquals(layout.codeFirstId() + 5, ids[ids.length - 1]);
+        assertArrayEquals(tok.encodePieces(" region:"), java.util.Arrays.copyOf(ids, ids.length - 3));
+        assertEquals(" region:<bin_1><bin_" + lastBin + "><code_5>", tok.decode(ids));
+    }
+
+    @Test
+    void unicodeAndOddWhitespaceRoundTrip() throws IOException {
+        BpeTokenizer tok = fixtureTokenizer();
         for (String s : new String[]{"héllo wörld", "日本語のテキスト", "emoji 😀👍🏽 ok", "tabs\tand\n\nnewlines  ",
                 "  leading", "it's we'll they've I'd", "numbers 12345 and 3.14"}) {
             assertEquals(s, tok.decode(tok.encode(s)), s);
