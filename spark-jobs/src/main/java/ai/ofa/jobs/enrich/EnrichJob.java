@@ -138,7 +138,9 @@ public final class EnrichJob {
             throw new IllegalStateException("Cannot clean " + o.output() + "/_staging: " + e.getMessage(), e);
         }
         Dataset<Row> df = prepare(read(spark, o, pending), o);
-        long inputRows = read(spark, o, pending).count();
+        // the progress total: cheap for Parquet (footers) and folders (listing); a webdataset count would read every
+        // shard twice, so those runs show progress without a total
+        long inputRows = o.inputFormat().equals("webdataset") ? -1 : read(spark, o, pending).count();
         org.apache.spark.util.LongAccumulator done = spark.sparkContext().longAccumulator("ofa.task_rows_done");
         org.apache.spark.util.LongAccumulator failed = spark.sparkContext().longAccumulator("ofa.task_rows_failed");
         for (OfaTransformer t : stages) {
@@ -146,7 +148,8 @@ public final class EnrichJob {
         }
         df = explainReadErrors(df, o).drop(o.imageCol()).withColumn("job_version", functions.lit(VERSION));
         Path staging = new Path(out, "_staging/" + UUID.randomUUID());
-        try (Progress progress = new Progress(done, failed, inputRows * stages.size(), stages.size())) {
+        try (Progress progress = new Progress(done, failed, inputRows < 0 ? -1 : inputRows * stages.size(),
+                stages.size())) {
             df.write().partitionBy("_source_id").parquet(staging.toString());
         }
         Map<String, Long> errors = new LinkedHashMap<>();

@@ -24,10 +24,11 @@ final class Progress implements AutoCloseable {
         return t;
     });
 
+    /** @param totalTaskRows records x tasks to do, or a negative number when the total is unknown */
     Progress(LongAccumulator done, LongAccumulator failed, long totalTaskRows, int tasks) {
         this.done = done;
         this.failed = failed;
-        this.total = Math.max(1, totalTaskRows);
+        this.total = totalTaskRows;   // < 0: unknown
         this.tasks = Math.max(1, tasks);
         long period = terminal ? 1 : 30;
         timer.scheduleAtFixedRate(this::report, period, period, TimeUnit.SECONDS);
@@ -36,10 +37,14 @@ final class Progress implements AutoCloseable {
     String line() {
         long d = done.value();
         double seconds = (System.nanoTime() - start) / 1e9;
+        double rate = d / (double) tasks / Math.max(seconds, 1e-9);
+        if (total <= 0) {
+            return String.format("%d records x tasks, %.2f images/s, %d errors", d, rate, failed.value());
+        }
         int width = 30;
         int filled = (int) Math.min(width, width * d / total);
         return String.format("[%s%s] %d/%d records x tasks, %.2f images/s, %d errors", "#".repeat(filled),
-                " ".repeat(width - filled), d, total, d / (double) tasks / Math.max(seconds, 1e-9), failed.value());
+                " ".repeat(width - filled), d, total, rate, failed.value());
     }
 
     private void report() {
