@@ -168,22 +168,30 @@ public final class BeamSearch {
 
     /** Numerically stable log-softmax of one row into out[offset..]; an all -inf row stays all -inf. */
     public static void logSoftmax(float[] logits, float[] out, int offset, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, logits[offset + i]);
-        }
-        if (max == Float.NEGATIVE_INFINITY) {
+        float lse = logSumExp(logits, offset, n);
+        if (lse == Float.NEGATIVE_INFINITY) {
             Arrays.fill(out, offset, offset + n, Float.NEGATIVE_INFINITY);
             return;
         }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(logits[offset + i] - max);
-        }
-        float lse = (float) (max + Math.log(sum));
         for (int i = 0; i < n; i++) {
             out[offset + i] = logits[offset + i] - lse;
         }
+    }
+
+    /** log(sum(exp(x))) of one row, computed around its maximum; -inf for an all -inf row. */
+    public static float logSumExp(float[] x, int offset, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(x[offset + i] - max);
+        }
+        return (float) (max + Math.log(sum));
     }
 
     private static void adjust(float[] lp, int off, int vocab, int step, SearchSettings s, Ids ids, int[] prefix) {

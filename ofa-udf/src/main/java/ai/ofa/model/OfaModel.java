@@ -164,15 +164,14 @@ public final class OfaModel implements AutoCloseable {
             logits = dec.run(new Longs(input, new long[]{n, width}));
         }
         int vocab = pkg.config().vocabSize();
-        float[] lp = new float[logits.data().length];
+        float[] x = logits.data();
         float[][] out = new float[n][];
         for (int r = 0; r < n; r++) {
             int[] t = targets.get(r);
             out[r] = new float[t.length];
             for (int i = 0; i < t.length; i++) {
-                int offset = (r * width + i) * vocab;
-                BeamSearch.logSoftmax(logits.data(), lp, offset, vocab);
-                out[r][i] = lp[offset + t[i]];
+                int offset = (r * width + i) * vocab;   // only the target's log-prob is needed: logit - logsumexp
+                out[r][i] = x[offset + t[i]] - BeamSearch.logSumExp(x, offset, vocab);
             }
         }
         return out;
