@@ -3,7 +3,8 @@
 #   deploy/submit.sh local|standalone|yarn|k8s [cpu|gpu] -- <EnrichJob options>
 # Environment: SPARK_HOME (spark-submit), OFA_JARS (comma list: the ofa-udf jar, built with -Pgpu for gpu, and the
 # spark-jobs jar; default: this checkout's target jars), OFA_MASTER (the master URL for standalone/k8s; YARN reads
-# HADOOP_CONF_DIR), OFA_IMAGE (k8s executor image, see deploy/Dockerfile.executor).
+# HADOOP_CONF_DIR), OFA_IMAGE (k8s executor image, see deploy/Dockerfile.executor), OFA_PACKAGES (more
+# Maven coordinates; hadoop-aws is added by itself when an argument is an s3a:// path).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 mode="${1:?usage: submit.sh local|standalone|yarn|k8s [cpu|gpu] -- options}"
@@ -28,4 +29,10 @@ case "$mode" in
        fi ;;
   *) echo "submit.sh: unknown mode '$mode', expected local|standalone|yarn|k8s" >&2; exit 2 ;;
 esac
+# s3a:// paths need hadoop-aws (and its AWS SDK bundle) matching Spark's Hadoop client; OFA_PACKAGES adds more
+packages="${OFA_PACKAGES:-}"
+case " $* " in
+  *s3a://*) packages="${packages:+$packages,}org.apache.hadoop:hadoop-aws:3.5.0" ;;
+esac
+[ -n "$packages" ] && args+=(--packages "$packages")
 exec "${SPARK_HOME:?set SPARK_HOME}/bin/spark-submit" "${args[@]}" "$main_jar" --device "$kind" "$@"

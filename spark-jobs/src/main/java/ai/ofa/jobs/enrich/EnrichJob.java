@@ -108,7 +108,7 @@ public final class EnrichJob {
         spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
                 DataTypes.StringType);
         Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
-        List<OfaTransformer> stages = stages(o);
+        List<OfaTransformer> stages = stages(o, List.of(probe.columns()));
         StructType schema = prepare(probe, o).schema();
         for (OfaTransformer t : stages) {
             schema = t.transformSchema(schema);   // bad configuration fails here, before any work
@@ -203,15 +203,16 @@ public final class EnrichJob {
         return new long[]{rows, errorCount};
     }
 
-    static List<OfaTransformer> stages(EnrichOptions o) {
+    static List<OfaTransformer> stages(EnrichOptions o, List<String> inputColumns) {
+        Map<String, String> renamed = clashingInputColumns(o, inputColumns);
         List<OfaTransformer> stages = new ArrayList<>();
         for (EnrichOptions.Task t : o.tasks()) {
             OfaTransformer s = switch (t) {
                 case CAPTION -> new OfaCaptioner();
-                case GROUND -> new OfaGrounder().setTextCol(o.groundTextCol());
+                case GROUND -> new OfaGrounder().setTextCol(renamed.getOrDefault(o.groundTextCol(), o.groundTextCol()));
                 case DETECT -> new OfaDetector();
                 case CLASSIFY -> new OfaClassifier().setLabels(o.labels().toArray(new String[0]));
-                case VQA -> new OfaVqa().setQuestionCol(o.vqaQuestionCol());
+                case VQA -> new OfaVqa().setQuestionCol(renamed.getOrDefault(o.vqaQuestionCol(), o.vqaQuestionCol()));
             };
             s.setInputCol(o.imageCol()).setOutputCol(TASK_COLUMNS.get(t.name())).setModelPath(o.model())
                     .setDevice(o.device()).setBatchSize(o.batchSize()).setThreads(o.threads());
@@ -238,13 +239,31 @@ public final class EnrichJob {
     static final String READ_ERROR = "_read_error";
     static final long MAX_IMAGE_BYTES = 256L << 20;
 
+    /**
+     * Input columns named like a task's output column (img2dataset's {@code caption} next to the caption task) are
+     * kept as {@code input_NAME}; options that name them (e.g. {@code --ground-text-col caption}) follow.
+     */
+    static Map<String, String> clashingInputColumns(EnrichOptions o, List<String> inputColumns) {
+        Map<String, String> renamed = new LinkedHashMap<>();
+        for (EnrichOptions.Task t : o.tasks()) {
+            String out = TASK_COLUMNS.get(t.name());
+            if (inputColumns.contains(out) && !out.equals(o.keyCol())) {
+                renamed.put(out, "input_" + out);
+            }
+        }
+        return renamed;
+    }
+
     private static Dataset<Row> prepare(Dataset<Row> df, EnrichOptions o) {
         if (!List.of(df.columns()).contains(o.keyCol())) {
             throw new IllegalArgumentException("Key column '" + o.keyCol() + "' not found in " + o.input()
                     + "; available columns: " + List.of(df.columns()) + " (set --key-col)");
         }
-        Dataset<Row> out = df.withColumn("_source_id", functions.callUDF("ofa_source_id",
-                functions.col("_source_file"))).drop("_source_file");
+        for (Map.Entry<String, String> r : clashingInputColumns(o, List.of(df.columns())).entrySet()) {
+            df = df.withColumnRenamed(r.getKey(), r.getValue());
+        }
+        Dataset<Row> out = withTexts(df.withColumn("_source_id", functions.callUDF("ofa_source_id",
+                functions.col("_source_file"))).drop("_source_file"), o);
         if (o.pathCol() == null) {
             return out;
         }
@@ -264,6 +283,49 @@ public final class EnrichJob {
                 new org.apache.spark.util.SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         return out.mapPartitions(new ReadImagesFromPaths(conf, in.fieldIndex(o.pathCol()), MAX_IMAGE_BYTES),
                 org.apache.spark.sql.Encoders.row(withImage));
+    }
+
+    /**
+     * Joins the {@code --text-file} side table on the key: broadcast (texts are small next to images), left (an
+     * image without texts is still a row; its text tasks report the missing text), keys unique (else rows would
+     * multiply).
+     */
+    private static Dataset<Row> withTexts(Dataset<Row> df, EnrichOptions o) {
+        if (o.textFile() == null) {
+            return df;
+        }
+        SparkSession spark = df.sparkSession();
+        Dataset<Row> texts;
+        try {
+            texts = o.textFile().endsWith(".parquet") ? spark.read().parquet(o.textFile())
+                    : spark.read().json(o.textFile());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Cannot read --text-file " + o.textFile() + ": " + e.getMessage(), e);
+        }
+        // a folder of image files is keyed by full URI, which nobody writes by hand: its texts key by file name
+        boolean byFileName = o.inputFormat().equals("binaryfile");
+        String textKey = byFileName ? "file" : o.keyCol();
+        List<String> cols = List.of(texts.columns());
+        if (!cols.contains(textKey)) {
+            throw new IllegalArgumentException("--text-file " + o.textFile() + " has no key column '" + textKey
+                    + "'; its columns: " + cols + (byFileName ? " (for a folder of images, texts are keyed by file name)"
+                    : " (it is joined to the images on --key-col)"));
+        }
+        for (String c : cols) {
+            if (!c.equals(textKey) && List.of(df.columns()).contains(c)) {
+                throw new IllegalArgumentException("--text-file column '" + c + "' clashes with the input's column '"
+                        + c + "'; rename one of them");
+            }
+        }
+        List<Row> dup = texts.groupBy(textKey).count().filter("count > 1").limit(1).collectAsList();
+        if (!dup.isEmpty()) {
+            throw new IllegalArgumentException("--text-file " + o.textFile() + " has key '" + dup.get(0).get(0)
+                    + "' " + dup.get(0).getLong(1) + " times; keys must be unique (one row of texts per image)");
+        }
+        Column imageKey = byFileName
+                ? functions.element_at(functions.split(df.col(o.keyCol()), "/"), -1) : df.col(o.keyCol());
+        Dataset<Row> joined = df.join(functions.broadcast(texts), imageKey.equalTo(texts.col(textKey)), "left");
+        return joined.drop(texts.col(textKey));
     }
 
     /** Rows whose image could not be read: each task's error says why, not just "image is null". */

@@ -1,0 +1,244 @@
+package ai.ofa.jobs.enrich;
+
+import ai.ofa.model.OfaModel;
+import ai.ofa.model.SessionSettings;
+import ai.ofa.task.Captioning;
+import ai.ofa.task.Classification;
+import ai.ofa.task.DetectionTask;
+import ai.ofa.task.Grounding;
+import ai.ofa.task.OfaResult;
+import ai.ofa.task.Outcome;
+import ai.ofa.task.Vqa;
+import ai.ofa.generate.SearchSettings;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * The enrich job on local[2], every task and every input format, checked field by field against the runtime's own
+ * answers for the same images (the runtime called directly, one image at a time, no Spark).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EnrichMatchesRuntimeTest {
+    private static final String GROUND = "the person on the left";
+    private static final String QUESTION = "what is in the picture?";
+    private static final List<String> LABELS = List.of("astronaut", "galaxy", "cat");
+    private static final String TASKS = "caption,ground,detect,classify,vqa";
+    private static final double TOL = 1e-4;
+
+    private SparkSession spark;
+    private Path root;
+    private Path model;
+    private final Map<String, byte[]> images = new HashMap<>();
+    /** file name -> task column -> the runtime's answer. */
+    private final Map<String, Map<String, OfaResult>> expected = new HashMap<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        spark = SparkSession.builder().master("local[2]").appName("enrich-vs-runtime")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        root = Path.of(System.getProperty("ofa.project.root"));
+        model = root.resolve("models/ofa-tiny-random");
+        for (String name : List.of("astronaut.png", "hubble_deep_field.jpg")) {
+            images.put(name, Files.readAllBytes(root.resolve("examples/images").resolve(name)));
+        }
+        try (OfaModel m = OfaModel.load(model, SessionSettings.DEFAULT)) {
+            for (var e : images.entrySet()) {
+                List<byte[]> one = List.of(e.getValue());
+                Map<String, OfaResult> byTask = new HashMap<>();
+                byTask.put("caption", ok(new Captioning(m).run(one)));
+                byTask.put("grounding", ok(new Grounding(m).run(one, List.of(GROUND))));
+                byTask.put("detection", ok(new DetectionTask(m).run(one)));
+                byTask.put("classification", ok(new Classification(m, false, SearchSettings.beam(5).withMaxLen(32))
+                        .run(one, LABELS)));
+                byTask.put("vqa", ok(new Vqa(m, Vqa.Mode.FREE).run(one, List.of(QUESTION), null)));
+                expected.put(e.getKey(), byTask);
+            }
+        }
+    }
+
+    private static OfaResult ok(List<Outcome<OfaResult>> outcomes) {
+        assertEquals(1, outcomes.size());
+        assertNotNull(outcomes.get(0).value(), outcomes.get(0).error());
+        return outcomes.get(0).value();
+    }
+
+    @AfterAll
+    void stop() {
+        spark.stop();
+    }
+
+    private EnrichJob.Summary run(Path in, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--input", in.toString(), "--output", out.toString(),
+                "--tasks", TASKS, "--model", model.toString(), "--labels", String.join(",", LABELS),
+                "--batch-size", "2"));
+        args.addAll(List.of(extra));
+        return EnrichJob.run(spark, EnrichOptions.parse(args.toArray(new String[0]), Map.of()));
+    }
+
+    /** Every task column of every output row equals the runtime's answer for that row's image. */
+    private void assertMatchesRuntime(Path out, String keyCol, java.util.function.Function<String, String> fileOfKey) {
+        List<Row> rows = spark.read().parquet(out.resolve("data").toString()).collectAsList();
+        assertEquals(images.size(), rows.size());
+        for (Row r : rows) {
+            String file = fileOfKey.apply(r.getAs(keyCol).toString());
+            Map<String, OfaResult> want = expected.get(file);
+            assertNotNull(want, "no expected answers for key " + r.getAs(keyCol));
+            for (var task : want.entrySet()) {
+                Row got = r.getStruct(r.fieldIndex(task.getKey()));
+                String where = file + " " + task.getKey();
+                assertEquals("ok", got.getAs("status"), where + ": " + got.getAs("error"));
+                OfaResult w = task.getValue();
+                assertEquals(w.text(), got.getAs("text"), where);
+                assertArrayEquals(w.tokens(), ints(got.getList(got.fieldIndex("tokens"))), where);
+                List<Float> lp = got.getList(got.fieldIndex("token_logprobs"));
+                for (int i = 0; i < w.tokenLogprobs().length; i++) {
+                    assertEquals(w.tokenLogprobs()[i], lp.get(i), TOL, where + " token_logprobs[" + i + "]");
+                }
+                assertEquals(w.score(), (double) got.getAs("score"), TOL, where + " score");
+                assertEquals(w.label(), got.getAs("label"), where);
+                assertEquals(w.answer(), got.getAs("answer"), where);
+                assertEquals("ofa-tiny-random", got.getAs("model_name"));
+                if (w.box() != null) {
+                    Row b = got.getStruct(got.fieldIndex("box"));
+                    assertEquals(w.box().x0(), b.getDouble(0), 1e-3, where);
+                    assertEquals(w.box().y0(), b.getDouble(1), 1e-3, where);
+                    assertEquals(w.box().x1(), b.getDouble(2), 1e-3, where);
+                    assertEquals(w.box().y1(), b.getDouble(3), 1e-3, where);
+                    assertArrayEquals(w.bins(), ints(got.getList(got.fieldIndex("bins"))), where);
+                }
+                if (w.detections() != null) {
+                    List<Row> dets = got.getList(got.fieldIndex("detections"));
+                    assertEquals(w.detections().size(), dets.size(), where);
+                    for (int i = 0; i < dets.size(); i++) {
+                        assertEquals(w.detections().get(i).label(), dets.get(i).getString(0), where + " det " + i);
+                        assertEquals(w.detections().get(i).box().x0(), dets.get(i).getStruct(1).getDouble(0), 1e-3);
+                        assertEquals(w.detections().get(i).box().y1(), dets.get(i).getStruct(1).getDouble(3), 1e-3);
+                        assertEquals(w.detections().get(i).score(), dets.get(i).getDouble(2), TOL);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] ints(List<Integer> xs) {
+        return xs.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void parquetWithImageBytesAndTextColumns(@TempDir Path tmp) {
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType)
+                .add("text", DataTypes.StringType).add("question", DataTypes.StringType);
+        List<Row> rows = new ArrayList<>();
+        images.forEach((name, bytes) -> rows.add(RowFactory.create(name, bytes, GROUND, QUESTION)));
+        spark.createDataFrame(rows, schema).write().parquet(tmp.resolve("in").toString());
+        EnrichJob.Summary s = run(tmp.resolve("in"), tmp.resolve("out"));
+        assertEquals(0, s.errors());
+        assertMatchesRuntime(tmp.resolve("out"), "key", k -> k);
+    }
+
+    @Test
+    void parquetWithImagePathsReadThroughHadoop(@TempDir Path tmp) {
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("uri", DataTypes.StringType)
+                .add("text", DataTypes.StringType).add("question", DataTypes.StringType);
+        List<Row> rows = new ArrayList<>();
+        images.keySet().forEach(name -> rows.add(RowFactory.create(name,
+                root.resolve("examples/images").resolve(name).toUri().toString(), GROUND, QUESTION)));
+        spark.createDataFrame(rows, schema).write().parquet(tmp.resolve("in").toString());
+        EnrichJob.Summary s = run(tmp.resolve("in"), tmp.resolve("out"), "--path-col", "uri");
+        assertEquals(0, s.errors());
+        assertMatchesRuntime(tmp.resolve("out"), "key", k -> k);
+    }
+
+    @Test
+    void folderOfImageFilesWithATextFile(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        StringBuilder jsonl = new StringBuilder();
+        for (var e : images.entrySet()) {
+            Files.write(in.resolve(e.getKey()), e.getValue());
+            jsonl.append(String.format("{\"file\": \"%s\", \"text\": \"%s\", \"question\": \"%s\"}%n", e.getKey(),
+                    GROUND, QUESTION));
+        }
+        Path texts = tmp.resolve("texts.jsonl");
+        Files.writeString(texts, jsonl);
+        EnrichJob.Summary s = run(in, tmp.resolve("out"), "--input-format", "binaryfile", "--text-file",
+                texts.toString());
+        assertEquals(0, s.errors());
+        assertMatchesRuntime(tmp.resolve("out"), "path", k -> k.substring(k.lastIndexOf('/') + 1));
+    }
+
+    @Test
+    void webdatasetShardsWithATextFile(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("shards");
+        Files.createDirectories(in);
+        Map<String, String> fileOfKey = new HashMap<>();
+        StringBuilder jsonl = new StringBuilder();
+        int i = 0;
+        for (var e : images.entrySet()) {
+            String key = String.format("0000%04d", i);
+            fileOfKey.put(key, e.getKey());
+            String ext = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
+                    Files.newOutputStream(in.resolve(String.format("%05d.tar", i))))) {
+                member(tar, key + "." + ext, e.getValue());
+                member(tar, key + ".txt", "a caption".getBytes(StandardCharsets.UTF_8));
+            }
+            jsonl.append(String.format("{\"key\": \"%s\", \"text\": \"%s\", \"question\": \"%s\"}%n", key, GROUND,
+                    QUESTION));
+            i++;
+        }
+        Path texts = tmp.resolve("texts.jsonl");
+        Files.writeString(texts, jsonl);
+        EnrichJob.Summary s = run(in, tmp.resolve("out"), "--input-format", "webdataset", "--text-file",
+                texts.toString());
+        assertEquals(0, s.errors());
+        assertMatchesRuntime(tmp.resolve("out"), "key", fileOfKey::get);
+        assertEquals(List.of("a caption", "a caption"), spark.read().parquet(tmp.resolve("out/data").toString())
+                .select("input_caption").as(org.apache.spark.sql.Encoders.STRING()).collectAsList(),
+                "the shard's own caption, renamed beside the caption task's column");
+    }
+
+    @Test
+    void aTextFileWithRepeatedKeysIsRefusedBeforeAnyWork(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        Files.write(in.resolve("a.png"), images.get("astronaut.png"));
+        Path texts = tmp.resolve("texts.jsonl");
+        Files.writeString(texts, "{\"file\": \"a.png\", \"text\": \"x\"}\n{\"file\": \"a.png\", \"text\": \"y\"}\n");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> run(in, tmp.resolve("out"), "--input-format", "binaryfile", "--text-file", texts.toString(),
+                        "--tasks", "ground"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'a.png' 2 times"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(Files.exists(tmp.resolve("out/data")));
+    }
+
+    private static void member(TarArchiveOutputStream tar, String name, byte[] data) throws java.io.IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(data.length);
+        tar.putArchiveEntry(e);
+        tar.write(data);
+        tar.closeArchiveEntry();
+    }
+}
