@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine, where it is missing: a JDK 17+, Maven, and the
-# Debian Python packages the converter and the parity tests use (they run under /usr/bin/python3).
+# Debian Python packages the converter and the parity tests use (they run under /usr/bin/python3), and chromium
+# for the report's browser test.
 set -euo pipefail
 
 # setup.sh [--java]: --java installs only what the Java side needs (./ofa enrich and the inference commands).
@@ -9,6 +10,10 @@ command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 if [ "${1:-}" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
   need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex)
+fi
+# the report test opens the HTML report in a real headless browser
+if [ "${1:-}" != "--java" ] && ! command -v chromium >/dev/null 2>&1; then
+  need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"

@@ -51,15 +51,20 @@ public final class EnrichBench {
                 Path in = work.resolve("in-" + n);
                 writeInput(spark, in, images, n, cores);
                 double loop = runtimeLoop(Path.of(model), images, n, cores);
+                resetPeakRss();
+                MemorySampler mem = new MemorySampler();
                 long t0 = System.nanoTime();
-                EnrichJob.Summary s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
-                    "--output", work.resolve("out-" + n).toString(), "--model", model, "--tasks", "caption",
-                    "--batch-size", "8"}, Map.of()));
+                EnrichJob.Summary s;
+                try (mem) {
+                    s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
+                        "--output", work.resolve("out-" + n).toString(), "--model", model, "--tasks", "caption",
+                        "--batch-size", "8"}, Map.of()));
+                }
                 double job = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("{\"records\":%d,\"rows_out\":%d,\"runtime_loop_s\":%.2f,\"enrich_job_s\":%.2f,"
-                                + "\"spark_overhead\":%.3f,\"job_images_per_s\":%.3f,\"jvm_peak_rss_mb\":%d,"
-                                + "\"jvm_rss_mb\":%d,\"cores\":%d}%n", n, s.rows(), loop, job, job / loop - 1,
-                        n / job, rss("VmHWM"), rss("VmRSS"), cores);
+                                + "\"spark_overhead\":%.3f,\"job_images_per_s\":%.3f,\"run_peak_rss_mb\":%d,"
+                                + "\"live_heap_after_gc_mb\":%s,\"cores\":%d}%n", n, s.rows(), loop, job,
+                        job / loop - 1, n / job, rss("VmHWM"), mem.curve(), cores);
             }
         } finally {
             spark.stop();
@@ -90,6 +95,66 @@ public final class EnrichBench {
             rows.add(RowFactory.create("r" + i, images.get(i % images.size())));
         }
         spark.createDataFrame(rows, schema).repartition(files).write().parquet(dir.toString());
+    }
+
+    /** Linux: makes VmHWM start again from the current RSS, so each run reports its own peak. */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not allowed: the peak then covers the whole process
+        }
+    }
+
+    /**
+     * The heap still live after each collection (old-generation usage right after GC), sampled every 200 ms while
+     * the job runs: the executor's memory curve, flat when nothing accumulates per row.
+     */
+    private static final class MemorySampler implements AutoCloseable {
+        private final List<Long> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        MemorySampler() {
+            thread = new Thread(() -> {
+                while (running) {
+                    long live = 0;
+                    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                        var after = pool.getCollectionUsage();
+                        if (after != null && pool.getType() == java.lang.management.MemoryType.HEAP) {
+                            live += after.getUsed();
+                        }
+                    }
+                    samples.add(live >> 20);
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "memory-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Ten evenly spaced points over the run, in MB. */
+        String curve() {
+            List<Long> copy;
+            synchronized (samples) {
+                copy = new ArrayList<>(samples);
+            }
+            List<Long> points = new ArrayList<>();
+            for (int i = 1; i <= 10 && !copy.isEmpty(); i++) {
+                points.add(copy.get(Math.min(copy.size() - 1, i * copy.size() / 10 - (i == 10 ? 1 : 0))));
+            }
+            return points.toString();
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
     }
 
     private static long rss(String field) {
