@@ -1,0 +1,145 @@
+package ai.ofa.jobs.evaluate;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scores an OFA output (the enrich job's, or any Parquet with a key and an OFA result column) against gold data:
+ * {@code ./ofa evaluate} or {@code spark-submit --class ai.ofa.jobs.evaluate.EvaluateJob}.
+ *
+ * <pre>
+ * ./ofa evaluate --predictions build/enrich --gold captions_val2014.json --task caption --output build/eval
+ * </pre>
+ *
+ * Only the key and the one result column are collected to the driver: evaluation sets (thousands to a few
+ * hundred thousand items) fit there; the metrics themselves are {@link Evaluation}'s, without Spark.
+ */
+public final class EvaluateJob {
+    static final List<String> OPTIONS = List.of("predictions", "gold", "task", "output", "column", "key-col",
+            "instances", "master");
+
+    private EvaluateJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("EvaluateJob: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder b = SparkSession.builder().appName("ofa-evaluate");
+        if (o.containsKey("master")) {
+            b.master(o.get("master"));
+        } else if (System.getProperty("spark.master") == null) {
+            b.master("local[*]");
+        }
+        SparkSession spark = b.getOrCreate();
+        try {
+            Evaluation.Report r = run(spark, o);
+            System.out.print(r.table());
+            System.out.println("written: " + Path.of(o.get("output")).resolve("metrics.json") + ", metrics.txt, "
+                    + r.plots().stream().map(p -> p.getFileName().toString()).toList());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> v = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Expected --name value, got '" + args[i] + "'");
+            }
+            String name = args[i].substring(2);
+            if (!OPTIONS.contains(name)) {
+                throw new IllegalArgumentException("Unknown option --" + name + ", expected one of " + OPTIONS);
+            }
+            v.put(name, args[++i]);
+        }
+        for (String required : List.of("predictions", "gold", "task")) {
+            if (!v.containsKey(required)) {
+                throw new IllegalArgumentException("Missing required option --" + required);
+            }
+        }
+        EvalTask.parse(v.get("task"));
+        v.putIfAbsent("output", "evaluation");
+        return v;
+    }
+
+    public static Evaluation.Report run(SparkSession spark, Map<String, String> o) throws java.io.IOException {
+        EvalTask task = EvalTask.parse(o.get("task"));
+        String column = o.getOrDefault("column", task.defaultColumn);
+        String keyCol = o.getOrDefault("key-col", "key");
+        String location = o.get("predictions");
+        // an enrich output folder holds its rows under data/
+        String data = location;
+        org.apache.hadoop.fs.Path dataDir = new org.apache.hadoop.fs.Path(location, "data");
+        if (dataDir.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(dataDir)) {
+            data = dataDir.toString();
+        }
+        Dataset<Row> df = spark.read().parquet(data);
+        StructType schema = df.schema();
+        List<String> cols = List.of(schema.fieldNames());
+        if (!cols.contains(keyCol)) {
+            keyCol = cols.contains("path") ? "path" : keyCol;
+        }
+        if (!cols.contains(keyCol)) {
+            throw new IllegalArgumentException("Key column '" + keyCol + "' not in " + data + "; columns: " + cols
+                    + " (set --key-col)");
+        }
+        if (!cols.contains(column) || !(schema.apply(column).dataType() instanceof StructType)) {
+            throw new IllegalArgumentException("Result column '" + column + "' (an OFA result struct) not in " + data
+                    + "; columns: " + cols + " (set --column, or run the " + task.name().toLowerCase() + " task)");
+        }
+        List<Prediction> predictions = new ArrayList<>();
+        for (Row r : df.select(df.col(keyCol).cast(DataTypes.StringType), df.col(column)).collectAsList()) {
+            predictions.add(toPrediction(r.getString(0), r.getStruct(1)));
+        }
+        Path out = Path.of(o.get("output"));
+        Files.createDirectories(out);
+        return Evaluation.run(task, predictions, Path.of(o.get("gold")),
+                o.containsKey("instances") ? Path.of(o.get("instances")) : null, out);
+    }
+
+    static Prediction toPrediction(String key, Row s) {
+        if (s == null) {
+            return new Prediction(key, null, null, null, null, null, "no result");
+        }
+        List<String> f = List.of(s.schema().fieldNames());
+        String status = f.contains("status") ? s.getAs("status") : "ok";
+        if (!"ok".equals(status)) {
+            return new Prediction(key, null, null, null, null, null,
+                    f.contains("error") ? s.getAs("error") : "status " + status);
+        }
+        double[] box = f.contains("box") && s.getAs("box") != null ? box(s.getAs("box")) : null;
+        List<Prediction.DetectedBox> dets = null;
+        if (f.contains("detections") && s.getAs("detections") != null) {
+            dets = new ArrayList<>();
+            for (Row d : s.<Row>getList(s.fieldIndex("detections"))) {
+                dets.add(new Prediction.DetectedBox(d.getAs("label"), box(d.getAs("box")), d.<Double>getAs("score")));
+            }
+        }
+        return new Prediction(key, field(s, f, "text"), field(s, f, "label"), field(s, f, "answer"), box, dets, null);
+    }
+
+    private static String field(Row s, List<String> fields, String name) {
+        return fields.contains(name) ? s.getAs(name) : null;
+    }
+
+    private static double[] box(Row b) {
+        return new double[]{b.getAs("x0"), b.getAs("y0"), b.getAs("x1"), b.getAs("y1")};
+    }
+}
