@@ -154,8 +154,50 @@ public final class EnrichJob {
         }
         Map<String, Long> errors = new LinkedHashMap<>();
         long[] totals = commit(spark, conf, o, out, staging, pending, errors);
-        return new Summary(pending.size(), files.size() - pending.size(), totals[0], totals[1], errors,
+        Summary summary = new Summary(pending.size(), files.size() - pending.size(), totals[0], totals[1], errors,
                 (System.nanoTime() - start) / 1e9, o.output());
+        writeRunRecord(conf, out, o, summary);
+        return summary;
+    }
+
+    /**
+     * {@code OUTPUT/_runs/run-TIME.json}: how the run read its input and what it did (rows, errors, images/s), so
+     * that {@code ./ofa report} can find the images of sampled rows and show the run's throughput.
+     */
+    private static void writeRunRecord(Configuration conf, Path out, EnrichOptions o, Summary s) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("job_version", VERSION);
+        run.put("finished", java.time.Instant.now().toString());
+        run.put("input", o.input());
+        run.put("input_format", o.inputFormat());
+        run.put("image_col", o.imageCol());
+        run.put("key_col", o.keyCol());
+        run.put("path_col", o.pathCol());
+        run.put("ground_text_col", o.groundTextCol());
+        run.put("vqa_question_col", o.vqaQuestionCol());
+        run.put("tasks", o.tasks().stream().map(t -> TASK_COLUMNS.get(t.name())).toList());
+        run.put("model", o.model());
+        run.put("device", o.device());
+        run.put("batch_size", o.batchSize());
+        run.put("files", s.files());
+        run.put("files_skipped", s.filesSkipped());
+        run.put("rows", s.rows());
+        run.put("errors", s.errors());
+        run.put("errors_by_reason", s.errorsByReason());
+        run.put("seconds", s.seconds());
+        run.put("images_per_second", s.imagesPerSecond());
+        try {
+            FileSystem fs = out.getFileSystem(conf);
+            Path file = new Path(out, "_runs/run-" + System.currentTimeMillis() + ".json");
+            try (var stream = fs.create(file, false)) {
+                stream.write(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writerWithDefaultPrettyPrinter().writeValueAsBytes(run));
+            }
+        } catch (IOException e) {
+            // the output is committed; a missing run record only costs the report its throughput figures
+            System.err.println("ofa enrich: could not write the run record under " + out + "/_runs: "
+                    + e.getMessage());
+        }
     }
 
     /** Moves each source's folder into place and marks it committed; returns {rows, errors}. */
@@ -221,6 +263,16 @@ public final class EnrichJob {
         return stages;
     }
 
+    /**
+     * The records of these input files as the job reads them (key, image bytes, other columns), for tools that
+     * look back at a run's input, such as the report finding the images of sampled rows.
+     */
+    public static Dataset<Row> readRecords(SparkSession spark, EnrichOptions o, List<String> files) {
+        spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
+                DataTypes.StringType);
+        return prepare(read(spark, o, files), o);
+    }
+
     private static Dataset<Row> read(SparkSession spark, EnrichOptions o, List<String> files) {
         if (o.inputFormat().equals("webdataset")) {
             org.apache.spark.api.java.JavaSparkContext jsc =
@@ -236,7 +288,8 @@ public final class EnrichJob {
         return df.withColumn("_source_file", functions.input_file_name());
     }
 
-    static final String READ_ERROR = "_read_error";
+    /** The column a path-col read adds: why the image could not be read, or null. */
+    public static final String READ_ERROR = "_read_error";
     static final long MAX_IMAGE_BYTES = 256L << 20;
 
     /**

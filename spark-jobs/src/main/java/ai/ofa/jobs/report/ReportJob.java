@@ -1,0 +1,304 @@
+package ai.ofa.jobs.report;
+
+import ai.ofa.jobs.enrich.EnrichJob;
+import ai.ofa.jobs.enrich.EnrichOptions;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An HTML report of an enrich output: {@code ./ofa report --input OUT --output report/} or
+ * {@code spark-submit --class ai.ofa.jobs.report.ReportJob}. Counting and sampling run on Spark (any output size);
+ * only the sample (default 48 rows) comes to the driver, where its images are found again in the run's input
+ * (through the run record in {@code OUT/_runs/} and the commit markers) and made into thumbnails.
+ *
+ * <pre>./ofa report --input build/enrich --output build/report [--sample 48] [--seed 0]</pre>
+ */
+public final class ReportJob {
+    static final List<String> OPTIONS = List.of("input", "output", "sample", "seed", "key-col", "master");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ReportJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ReportJob: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder b = SparkSession.builder().appName("ofa-report");
+        if (o.containsKey("master")) {
+            b.master(o.get("master"));
+        } else if (System.getProperty("spark.master") == null) {
+            b.master("local[*]");
+        }
+        SparkSession spark = b.getOrCreate();
+        try {
+            java.nio.file.Path index = run(spark, o);
+            System.out.println("report: " + index.toAbsolutePath());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> v = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Expected --name value, got '" + args[i] + "'");
+            }
+            String name = args[i].substring(2);
+            if (!OPTIONS.contains(name)) {
+                throw new IllegalArgumentException("Unknown option --" + name + ", expected one of " + OPTIONS);
+            }
+            v.put(name, args[++i]);
+        }
+        if (!v.containsKey("input")) {
+            throw new IllegalArgumentException("Missing required option --input (an enrich output folder)");
+        }
+        v.putIfAbsent("output", "report");
+        for (String n : List.of("sample", "seed")) {
+            if (v.containsKey(n)) {
+                try {
+                    if (Long.parseLong(v.get(n)) < 0) {
+                        throw new NumberFormatException();
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--" + n + " must be a non-negative integer, got '" + v.get(n)
+                            + "'");
+                }
+            }
+        }
+        return v;
+    }
+
+    /** Writes OUTPUT/index.html and returns its path. */
+    public static java.nio.file.Path run(SparkSession spark, Map<String, String> o) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path out = new Path(o.get("input"));
+        FileSystem fs = out.getFileSystem(conf);
+        Path dataDir = new Path(out, "data");
+        if (!fs.exists(dataDir)) {
+            throw new IllegalArgumentException("Not an enrich output: " + dataDir + " does not exist (--input)");
+        }
+        List<Map<String, Object>> runs = runRecords(fs, out);
+        Map<String, Object> lastRun = runs.isEmpty() ? Map.of() : runs.get(runs.size() - 1);
+        Dataset<Row> df = spark.read().parquet(dataDir.toString());
+        List<String> columns = List.of(df.columns());
+        String keyCol = o.getOrDefault("key-col", (String) lastRun.getOrDefault("key_col", "key"));
+        if (!columns.contains(keyCol)) {
+            throw new IllegalArgumentException("Key column '" + keyCol + "' not in " + dataDir + "; columns: "
+                    + columns + " (set --key-col)");
+        }
+        List<String> tasks = taskColumns(df.schema());
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException("No OFA result column in " + dataDir + "; columns: " + columns);
+        }
+        Column key = df.col(keyCol).cast(DataTypes.StringType);
+        long rows = df.count();
+
+        List<ReportModel.TaskCount> counts = new ArrayList<>();
+        List<ReportModel.ErrorReason> errors = new ArrayList<>();
+        for (String t : tasks) {
+            Row c = df.agg(functions.sum(functions.when(functions.col(t + ".status").equalTo("ok"), 1).otherwise(0)),
+                    functions.sum(functions.when(functions.col(t + ".status").equalTo("ok"), 0).otherwise(1)))
+                    .first();
+            counts.add(new ReportModel.TaskCount(t, c.isNullAt(0) ? 0 : c.getLong(0), c.isNullAt(1) ? 0 : c.getLong(1)));
+            Dataset<Row> failed = df.filter(functions.col(t + ".status").notEqual("ok"))
+                    .select(key.as("k"), functions.regexp_replace(functions.col(t + ".error"), "item \\d+: ", "")
+                            .as("reason"));
+            for (Row r : failed.groupBy("reason").agg(functions.count("*").as("n"), functions.min("k"),
+                    functions.max("k")).orderBy(functions.desc("n")).limit(20).collectAsList()) {
+                errors.add(new ReportModel.ErrorReason(t, r.getString(0), r.getLong(1),
+                        List.copyOf(new LinkedHashSet<>(Arrays.asList(r.getString(2), r.getString(3))))));
+            }
+        }
+
+        int sample = Integer.parseInt(o.getOrDefault("sample", "48"));
+        long seed = Long.parseLong(o.getOrDefault("seed", "0"));
+        // deterministic for a seed, and the failed rows named in the errors table are always in the gallery
+        Set<String> mustShow = new LinkedHashSet<>();
+        errors.forEach(e -> mustShow.add(e.exampleKeys().get(0)));
+        Column wanted = functions.when(key.isin(mustShow.toArray()), 0).otherwise(1);
+        List<Row> sampled = df.withColumn("_k", key).orderBy(wanted, functions.xxhash64(key, functions.lit(seed)))
+                .limit(sample).collectAsList();
+
+        Map<String, byte[]> images = new HashMap<>();
+        Map<String, String> imageProblems = new HashMap<>();
+        findImages(spark, fs, out, lastRun, sampled, images, imageProblems);
+        List<ReportModel.Card> cards = new ArrayList<>();
+        for (Row r : sampled) {
+            String k = r.getAs("_k");
+            ReportModel.Thumbnail thumb = null;
+            String problem = imageProblems.getOrDefault(k, images.containsKey(k) ? null
+                    : runs.isEmpty() ? "image unavailable: no run record in " + out + "/_runs" : "image not found");
+            if (images.containsKey(k)) {
+                try {
+                    thumb = Thumbnails.make(images.get(k), 320);
+                } catch (IOException | RuntimeException e) {
+                    problem = "image not decodable: " + e.getMessage();
+                }
+            }
+            List<ReportModel.TaskView> views = new ArrayList<>();
+            for (String t : tasks) {
+                views.add(view(t, r, lastRun));
+            }
+            cards.add(new ReportModel.Card(k, thumb, problem, views));
+        }
+        ReportModel model = new ReportModel(o.get("input"), rows, seed, runs, counts, errors, cards);
+        java.nio.file.Path dir = java.nio.file.Path.of(o.get("output"));
+        Files.createDirectories(dir);
+        java.nio.file.Path index = dir.resolve("index.html");
+        Files.writeString(index, HtmlReport.render(model), StandardCharsets.UTF_8);
+        return index;
+    }
+
+    /** Struct columns shaped like an OFA result (status and error fields). */
+    static List<String> taskColumns(StructType schema) {
+        List<String> out = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            if (f.dataType() instanceof StructType s && List.of(s.fieldNames()).contains("status")
+                    && List.of(s.fieldNames()).contains("error")) {
+                out.add(f.name());
+            }
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> runRecords(FileSystem fs, Path out) throws IOException {
+        Path dir = new Path(out, "_runs");
+        List<Map<String, Object>> runs = new ArrayList<>();
+        if (!fs.exists(dir)) {
+            return runs;
+        }
+        FileStatus[] files = fs.listStatus(dir);
+        Arrays.sort(files, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+        for (FileStatus f : files) {
+            try (var in = fs.open(f.getPath())) {
+                @SuppressWarnings("unchecked") Map<String, Object> run = JSON.readValue((java.io.InputStream) in, Map.class);
+                runs.add(run);
+            } catch (IOException e) {
+                System.err.println("report: skipping unreadable run record " + f.getPath() + ": " + e.getMessage());
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * The images of the sampled rows, read again from the run's input: the input files come from the commit
+     * markers of the rows' {@code _source_id}, read as the run read them (bytes, paths, folder or webdataset).
+     */
+    private static void findImages(SparkSession spark, FileSystem fs, Path out, Map<String, Object> run,
+                                   List<Row> sampled, Map<String, byte[]> images, Map<String, String> problems) {
+        if (run.isEmpty() || sampled.isEmpty() || !List.of(sampled.get(0).schema().fieldNames())
+                .contains("_source_id")) {
+            return;
+        }
+        Set<String> sources = new LinkedHashSet<>();
+        Set<String> keys = new LinkedHashSet<>();
+        for (Row r : sampled) {
+            sources.add(r.getAs("_source_id"));
+            keys.add(r.getAs("_k"));
+        }
+        List<String> files = new ArrayList<>();
+        for (String id : sources) {
+            try (var in = fs.open(new Path(out, "_committed/" + id))) {
+                files.add(new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
+            } catch (IOException e) {
+                System.err.println("report: no commit marker for source " + id + ": " + e.getMessage());
+            }
+        }
+        if (files.isEmpty()) {
+            return;
+        }
+        List<String> args = new ArrayList<>(List.of("--input", String.valueOf(run.get("input")), "--output",
+                out.toString(), "--model", String.valueOf(run.get("model")), "--input-format",
+                String.valueOf(run.get("input_format")), "--image-col", String.valueOf(run.get("image_col")),
+                "--key-col", String.valueOf(run.get("key_col"))));
+        if (run.get("path_col") != null) {
+            args.addAll(List.of("--path-col", String.valueOf(run.get("path_col"))));
+        }
+        try {
+            EnrichOptions o = EnrichOptions.parse(args.toArray(new String[0]), Map.of());
+            Dataset<Row> records = EnrichJob.readRecords(spark, o, files);
+            Column k = records.col(o.keyCol()).cast(DataTypes.StringType);
+            boolean hasReadError = List.of(records.columns()).contains(EnrichJob.READ_ERROR);
+            Dataset<Row> mine = records.filter(k.isin(keys.toArray())).select(k.as("k"),
+                    records.col(o.imageCol()), hasReadError ? records.col(EnrichJob.READ_ERROR)
+                            : functions.lit(null).cast(DataTypes.StringType));
+            for (Row r : mine.collectAsList()) {
+                if (!r.isNullAt(1)) {
+                    images.put(r.getString(0), r.getAs(1));
+                } else {
+                    problems.put(r.getString(0), r.isNullAt(2) ? "no image in the input record" : r.getString(2));
+                }
+            }
+        } catch (RuntimeException e) {
+            System.err.println("report: cannot read the run's input again (" + e.getMessage()
+                    + "); the gallery shows no images");
+        }
+    }
+
+    private static ReportModel.TaskView view(String task, Row row, Map<String, Object> run) {
+        Row s = row.getAs(task);
+        if (s == null) {
+            return new ReportModel.TaskView(task, "error", "no result", null, null, null, null, null, null, null);
+        }
+        String input = null;
+        if (task.equals("grounding")) {
+            input = stringColumn(row, (String) run.getOrDefault("ground_text_col", "text"));
+        } else if (task.equals("vqa")) {
+            input = stringColumn(row, (String) run.getOrDefault("vqa_question_col", "question"));
+        }
+        ReportModel.Box box = s.getAs("box") == null ? null : box(s.getAs("box"));
+        List<ReportModel.Detected> dets = null;
+        if (s.getAs("detections") != null) {
+            dets = new ArrayList<>();
+            for (Row d : s.<Row>getList(s.fieldIndex("detections"))) {
+                dets.add(new ReportModel.Detected(d.getAs("label"), box(d.getAs("box")), d.<Double>getAs("score")));
+            }
+        }
+        return new ReportModel.TaskView(task, s.getAs("status"), s.getAs("error"), input, s.getAs("text"),
+                s.getAs("label"), s.getAs("answer"), s.getAs("score"), box, dets);
+    }
+
+    private static String stringColumn(Row row, String name) {
+        List<String> names = List.of(row.schema().fieldNames());
+        for (String n : List.of(name, "input_" + name)) {
+            if (names.contains(n) && row.schema().apply(n).dataType().equals(DataTypes.StringType)) {
+                return row.getAs(n);
+            }
+        }
+        return null;
+    }
+
+    private static ReportModel.Box box(Row b) {
+        return new ReportModel.Box(b.getAs("x0"), b.getAs("y0"), b.getAs("x1"), b.getAs("y1"));
+    }
+}
