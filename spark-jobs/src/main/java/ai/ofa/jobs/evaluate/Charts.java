@@ -31,6 +31,8 @@ final class Charts {
         data.addSeries(xLabel, values.length == 0 ? new double[]{Double.NaN} : values, bins, min, max);
         JFreeChart chart = ChartFactory.createHistogram(title, xLabel, "count", data, PlotOrientation.VERTICAL,
                 false, false, false);
+        chart.getXYPlot().setBackgroundPaint(java.awt.Color.WHITE);
+        chart.getXYPlot().setRangeGridlinePaint(java.awt.Color.GRAY);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
         return file;
     }
@@ -47,6 +49,9 @@ final class Charts {
                 PlotOrientation.VERTICAL, false, false, false);
         chart.getXYPlot().getRangeAxis().setRange(0, 1.02);
         chart.getXYPlot().getDomainAxis().setRange(0, 1);
+        chart.getXYPlot().setBackgroundPaint(java.awt.Color.WHITE);
+        chart.getXYPlot().setRangeGridlinePaint(java.awt.Color.GRAY);
+        chart.getXYPlot().setDomainGridlinePaint(java.awt.Color.GRAY);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
         return file;
     }
@@ -57,6 +62,9 @@ final class Charts {
         values.forEach((k, v) -> data.addValue(v, value, k));
         JFreeChart chart = ChartFactory.createBarChart(title, category, value, data, PlotOrientation.HORIZONTAL,
                 false, false, false);
+        chart.getCategoryPlot().getRangeAxis().setRange(0, 1.0);   // accuracies and APs: the whole scale
+        chart.getCategoryPlot().setBackgroundPaint(java.awt.Color.WHITE);
+        chart.getCategoryPlot().setRangeGridlinePaint(java.awt.Color.GRAY);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, Math.max(HEIGHT, 60 + 24 * values.size()));
         return file;
     }
