@@ -11,6 +11,10 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 if [ "${1:-}" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
   need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex)
 fi
+# the corpus leakage tests use the sample photographs of Debian's scikit-image
+if [ "${1:-}" != "--java" ] && ! /usr/bin/python3 -c "import skimage.data" >/dev/null 2>&1; then
+  need_apt+=(python3-skimage)
+fi
 # the report test opens the HTML report in a real headless browser
 if [ "${1:-}" != "--java" ] && ! command -v chromium >/dev/null 2>&1; then
   need_apt+=(chromium)

@@ -1,0 +1,134 @@
+package ai.ofa.jobs.corpus.dedup;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Multi-index hashing for an exact Hamming-distance join on 64-bit hashes. The hash is cut into {@code m} bands;
+ * if two hashes differ in at most {@code k} bits, some band differs in at most {@code r = floor(k / m)} bits
+ * (pigeonhole). So every pair within {@code k} shares a (band, value) key when one side is indexed by its exact
+ * band values and the other by every value within {@code r} of its own: recall is exact by construction, and
+ * candidates are verified by their full distance. {@link #plan} picks {@code m} to minimise the expected work.
+ *
+ * <pre>{@code
+ * HammingBands b = HammingBands.plan(8, corpusSize, evalSize);
+ * long[] keys = b.exactKeys(hash);            // one per band
+ * long[] probes = b.neighbourKeys(evalHash);  // every band value within r, per band
+ * }</pre>
+ */
+public final class HammingBands implements java.io.Serializable {
+    private final int maxDistance;
+    private final int[] starts;
+    private final int[] widths;
+    private final int radius;
+
+    public HammingBands(int maxDistance, int bands) {
+        if (maxDistance < 0 || maxDistance > 32) {
+            throw new IllegalArgumentException("Hamming threshold must be in [0, 32], got " + maxDistance);
+        }
+        if (bands < 2 || bands > 16) {
+            throw new IllegalArgumentException("Bands must be in [2, 16], got " + bands);
+        }
+        this.maxDistance = maxDistance;
+        this.radius = maxDistance / bands;
+        starts = new int[bands];
+        widths = new int[bands];
+        int at = 0;
+        for (int i = 0; i < bands; i++) {
+            widths[i] = 64 / bands + (i < 64 % bands ? 1 : 0);
+            starts[i] = at;
+            at += widths[i];
+        }
+    }
+
+    /** The band count with the least expected work for uniform hashes (index rows + probe rows + candidates). */
+    public static HammingBands plan(int maxDistance, long corpusSize, long evalSize) {
+        HammingBands best = null;
+        double bestCost = Double.MAX_VALUE;
+        for (int m = 2; m <= 16; m++) {
+            HammingBands b = new HammingBands(maxDistance, m);
+            double probes = 0;
+            double candidates = 0;
+            for (int w : b.widths) {
+                double v = ball(w, b.radius);
+                probes += evalSize * v;
+                candidates += (double) corpusSize * evalSize * v / Math.pow(2, w);
+            }
+            double cost = corpusSize * (double) m + probes + candidates;
+            if (cost < bestCost) {
+                bestCost = cost;
+                best = b;
+            }
+        }
+        return best;
+    }
+
+    /** Number of w-bit values within distance r of a given one. */
+    static double ball(int w, int r) {
+        double total = 0;
+        double c = 1;
+        for (int i = 0; i <= Math.min(r, w); i++) {
+            total += c;
+            c = c * (w - i) / (i + 1);
+        }
+        return total;
+    }
+
+    public int bands() {
+        return widths.length;
+    }
+
+    public int radius() {
+        return radius;
+    }
+
+    public int maxDistance() {
+        return maxDistance;
+    }
+
+    private long band(long hash, int i) {
+        return (hash >>> (64 - starts[i] - widths[i])) & ((1L << widths[i]) - 1);
+    }
+
+    /** A join key: the band number in bits 58-61, the band value (at most 32 bits wide) below. */
+    private static long key(int band, long value) {
+        return ((long) band << 58) ^ value;
+    }
+
+    /** One key per band: the hash's own band values. */
+    public long[] exactKeys(long hash) {
+        long[] out = new long[widths.length];
+        for (int i = 0; i < widths.length; i++) {
+            out[i] = key(i, band(hash, i));
+        }
+        return out;
+    }
+
+    /** Every (band, value) within {@code radius} bits of the hash's band values. */
+    public long[] neighbourKeys(long hash) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < widths.length; i++) {
+            flip(i, band(hash, i), widths[i], 0, radius, out);
+        }
+        long[] keys = new long[out.size()];
+        for (int j = 0; j < keys.length; j++) {
+            keys[j] = out.get(j);
+        }
+        return keys;
+    }
+
+    private static void flip(int band, long value, int width, int from, int left, List<Long> out) {
+        out.add(key(band, value));
+        if (left == 0) {
+            return;
+        }
+        for (int bit = from; bit < width; bit++) {
+            flip(band, value ^ (1L << bit), width, bit + 1, left - 1, out);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HammingBands[k=" + maxDistance + ", bands=" + widths.length + ", radius=" + radius + "]";
+    }
+}

@@ -1,0 +1,110 @@
+package ai.ofa.jobs.corpus.dedup;
+
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Every (left, right) pair whose 64-bit hashes differ in at most k bits, on Spark, with exact recall: multi-index
+ * hashing ({@link HammingBands}). The left side is indexed by its exact band values (one row per band), the right
+ * side probes every band value within the radius; pairs meeting on a key are verified by their full distance and
+ * deduplicated. Work grows with the sizes of the sides plus the candidates, not with their product.
+ *
+ * <pre>{@code
+ * Dataset<Row> pairs = HammingJoin.join(corpus, "image_id", "phash", evalSet, "eval_id", "phash", 8);
+ * // left_id, right_id, distance
+ * }</pre>
+ */
+public final class HammingJoin {
+    public static final StructType RESULT = new StructType().add("left_id", DataTypes.StringType)
+            .add("right_id", DataTypes.StringType).add("distance", DataTypes.IntegerType);
+    private static final StructType KEYED = new StructType().add("k", DataTypes.LongType)
+            .add("id", DataTypes.StringType).add("h", DataTypes.LongType);
+
+    private HammingJoin() {
+    }
+
+    public static Dataset<Row> join(Dataset<Row> left, String leftId, String leftHash, Dataset<Row> right,
+                                    String rightId, String rightHash, int maxDistance) {
+        HammingBands bands = HammingBands.plan(maxDistance, Math.max(1, left.count()), Math.max(1, right.count()));
+        return join(left, leftId, leftHash, right, rightId, rightHash, bands);
+    }
+
+    public static Dataset<Row> join(Dataset<Row> left, String leftId, String leftHash, Dataset<Row> right,
+                                    String rightId, String rightHash, HammingBands bands) {
+        Dataset<Row> l = left.select(left.col(leftId).cast(DataTypes.StringType), left.col(leftHash))
+                .flatMap(keys(bands, true), Encoders.row(KEYED));
+        Dataset<Row> r = right.select(right.col(rightId).cast(DataTypes.StringType), right.col(rightHash))
+                .flatMap(keys(bands, false), Encoders.row(KEYED));
+        Dataset<Row> pairs = l.as("l").join(r.as("r"), functions.col("l.k").equalTo(functions.col("r.k")))
+                .select(functions.col("l.id").as("left_id"), functions.col("r.id").as("right_id"),
+                        functions.bit_count(functions.col("l.h").bitwiseXOR(functions.col("r.h"))).cast("int")
+                                .as("distance"))
+                .filter(functions.col("distance").leq(bands.maxDistance()));
+        return pairs.dropDuplicates("left_id", "right_id");
+    }
+
+    /**
+     * The same pairs when the right side is small enough to hold in memory (an evaluation set: up to millions of
+     * hashes): the right side becomes a {@link BandIndex} broadcast to every executor, and the left side (the corpus,
+     * any size) probes it partition by partition, with no shuffle: work grows linearly with the corpus.
+     */
+    public static Dataset<Row> joinBroadcast(Dataset<Row> left, String leftId, String leftHash, Dataset<Row> right,
+                                             String rightId, String rightHash, int maxDistance) {
+        List<Row> r = right.select(right.col(rightId).cast(DataTypes.StringType), right.col(rightHash))
+                .filter(right.col(rightHash).isNotNull()).collectAsList();
+        String[] ids = new String[r.size()];
+        long[] hashes = new long[r.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = r.get(i).getString(0);
+            hashes[i] = r.get(i).getLong(1);
+        }
+        HammingBands bands = HammingBands.plan(maxDistance, Math.max(1, left.count()), Math.max(1, ids.length));
+        org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                left.sparkSession().sparkContext());
+        org.apache.spark.broadcast.Broadcast<BandIndex> index = jsc.broadcast(new BandIndex(bands, hashes));
+        org.apache.spark.broadcast.Broadcast<String[]> names = jsc.broadcast(ids);
+        return left.select(left.col(leftId).cast(DataTypes.StringType), left.col(leftHash))
+                .mapPartitions((org.apache.spark.api.java.function.MapPartitionsFunction<Row, Row>) rows -> {
+                    BandIndex idx = index.value();
+                    String[] n = names.value();
+                    List<Row> out = new ArrayList<>();
+                    while (rows.hasNext()) {
+                        Row row = rows.next();
+                        if (row.isNullAt(1)) {
+                            continue;
+                        }
+                        long h = row.getLong(1);
+                        String id = row.getString(0);
+                        idx.within(h, item -> out.add(RowFactory.create(id, n[item],
+                                Long.bitCount(h ^ idx.hash(item)))));
+                    }
+                    return out.iterator();
+                }, Encoders.row(RESULT));
+    }
+
+    private static FlatMapFunction<Row, Row> keys(HammingBands bands, boolean exact) {
+        return row -> {
+            if (row.isNullAt(1)) {
+                return java.util.Collections.emptyIterator();
+            }
+            long h = row.getLong(1);
+            long[] ks = exact ? bands.exactKeys(h) : bands.neighbourKeys(h);
+            List<Row> out = new ArrayList<>(ks.length);
+            for (long k : ks) {
+                out.add(RowFactory.create(k, row.getString(0), h));
+            }
+            Iterator<Row> it = out.iterator();
+            return it;
+        };
+    }
+}

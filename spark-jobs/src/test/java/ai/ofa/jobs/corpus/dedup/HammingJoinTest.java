@@ -1,0 +1,155 @@
+package ai.ofa.jobs.corpus.dedup;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The banded Hamming join finds exactly the pairs brute force finds, for several thresholds and band counts. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HammingJoinTest {
+    private SparkSession spark;
+    private final StructType schema = new StructType().add("id", DataTypes.StringType).add("h", DataTypes.LongType);
+
+    @BeforeAll
+    void start() {
+        spark = SparkSession.builder().master("local[2]").appName("hamming-join").config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4").getOrCreate();
+    }
+
+    @AfterAll
+    void stop() {
+        spark.stop();
+    }
+
+    /** Random hashes plus, for a third of the right side, left hashes planted at every distance 0..k+2. */
+    private static long[][] data(long seed, int nLeft, int nRight, int k) {
+        Random rnd = new Random(seed);
+        long[] left = new long[nLeft];
+        long[] right = new long[nRight];
+        for (int i = 0; i < nLeft; i++) {
+            left[i] = rnd.nextLong();
+        }
+        for (int j = 0; j < nRight; j++) {
+            if (j % 3 == 0) {
+                long h = left[rnd.nextInt(nLeft)];
+                int flips = j / 3 % (k + 3);
+                Set<Integer> bits = new HashSet<>();
+                while (bits.size() < flips) {
+                    bits.add(rnd.nextInt(64));
+                }
+                for (int b : bits) {
+                    h ^= 1L << b;
+                }
+                right[j] = h;
+            } else {
+                right[j] = rnd.nextLong();
+            }
+        }
+        return new long[][]{left, right};
+    }
+
+    private Set<String> sparkPairs(long[] left, long[] right, HammingBands bands) {
+        return sparkPairs(left, right, bands, false);
+    }
+
+    private Set<String> sparkPairs(long[] left, long[] right, HammingBands bands, boolean broadcast) {
+        List<Row> l = new ArrayList<>();
+        for (int i = 0; i < left.length; i++) {
+            l.add(RowFactory.create("L" + i, left[i]));
+        }
+        List<Row> r = new ArrayList<>();
+        for (int j = 0; j < right.length; j++) {
+            r.add(RowFactory.create("R" + j, right[j]));
+        }
+        Set<String> out = new HashSet<>();
+        List<Row> rows = (broadcast
+                ? HammingJoin.joinBroadcast(spark.createDataFrame(l, schema), "id", "h",
+                        spark.createDataFrame(r, schema), "id", "h", bands.maxDistance())
+                : HammingJoin.join(spark.createDataFrame(l, schema), "id", "h", spark.createDataFrame(r, schema),
+                        "id", "h", bands)).collectAsList();
+        for (Row row : rows) {
+            assertTrue(out.add(row.getString(0) + "|" + row.getString(1) + "|" + row.getInt(2)), "duplicate pair");
+        }
+        return out;
+    }
+
+    private static Set<String> brute(long[] left, long[] right, int k) {
+        Set<String> out = new HashSet<>();
+        for (int i = 0; i < left.length; i++) {
+            for (int j = 0; j < right.length; j++) {
+                int d = Long.bitCount(left[i] ^ right[j]);
+                if (d <= k) {
+                    out.add("L" + i + "|R" + j + "|" + d);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void exactRecallAgainstBruteForce() {
+        for (int k : new int[]{0, 3, 8, 12}) {
+            long[][] d = data(k, 4000, 1500, k);
+            Set<String> expected = brute(d[0], d[1], k);
+            assertTrue(expected.size() >= 150, "planted pairs: " + expected.size());
+            // the planned split, and one with more, narrower bands (a smaller radius per band)
+            for (HammingBands bands : List.of(HammingBands.plan(k, 4000, 1500),
+                    new HammingBands(k, Math.min(16, Math.max(2, k / 2 + 1))))) {
+                assertEquals(expected, sparkPairs(d[0], d[1], bands), "k=" + k + " " + bands);
+            }
+            assertEquals(expected, sparkPairs(d[0], d[1], HammingBands.plan(k, 4000, 1500), true),
+                    "k=" + k + " broadcast index");
+        }
+    }
+
+    @Test
+    void bandIndexReportsEveryHashWithinTheThresholdOnce() {
+        long[][] d = data(99, 3000, 600, 9);
+        BandIndex idx = new BandIndex(new HammingBands(9, 4), d[0]);
+        for (long q : d[1]) {
+            List<Integer> hits = new ArrayList<>();
+            idx.within(q, hits::add);
+            List<Integer> want = new ArrayList<>();
+            for (int i = 0; i < d[0].length; i++) {
+                if (Long.bitCount(d[0][i] ^ q) <= 9) {
+                    want.add(i);
+                }
+            }
+            hits.sort(Integer::compare);
+            assertEquals(want, hits);
+        }
+    }
+
+    @Test
+    void neighbourKeysCoverTheBallExactlyOnce() {
+        HammingBands b = new HammingBands(6, 3);   // radius 2 on bands of 22, 21, 21 bits
+        assertEquals(2, b.radius());
+        long[] keys = b.neighbourKeys(0x0123456789abcdefL);
+        assertEquals((long) (HammingBands.ball(22, 2) + 2 * HammingBands.ball(21, 2)), keys.length);
+        assertEquals(keys.length, java.util.Arrays.stream(keys).distinct().count());
+        assertEquals(3, b.exactKeys(0x0123456789abcdefL).length);
+        assertThrows(IllegalArgumentException.class, () -> new HammingBands(40, 4));
+    }
+
+    @Test
+    void planPrefersMoreBandsForLargerThresholds() {
+        assertTrue(HammingBands.plan(2, 1_000_000, 150_000).bands() <= HammingBands.plan(12, 1_000_000, 150_000)
+                .bands());
+    }
+}
