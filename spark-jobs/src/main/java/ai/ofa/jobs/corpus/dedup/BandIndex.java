@@ -10,7 +10,7 @@ import java.util.function.IntConsumer;
  * millions of hashes.
  *
  * <pre>{@code
- * BandIndex idx = new BandIndex(HammingBands.plan(8, corpusSize, evalHashes.length), evalHashes);
+ * BandIndex idx = new BandIndex(HammingBands.plan(8, evalHashes.length, corpusSize), evalHashes);
  * idx.within(queryHash, i -> System.out.println("eval item " + i));
  * }</pre>
  */

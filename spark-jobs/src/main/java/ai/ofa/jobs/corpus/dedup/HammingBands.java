@@ -1,8 +1,5 @@
 package ai.ofa.jobs.corpus.dedup;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * Multi-index hashing for an exact Hamming-distance join on 64-bit hashes. The hash is cut into {@code m} bands;
  * if two hashes differ in at most {@code k} bits, some band differs in at most {@code r = floor(k / m)} bits
@@ -11,7 +8,7 @@ import java.util.List;
  * candidates are verified by their full distance. {@link #plan} picks {@code m} to minimise the expected work.
  *
  * <pre>{@code
- * HammingBands b = HammingBands.plan(8, corpusSize, evalSize);
+ * HammingBands b = HammingBands.plan(8, evalSize, corpusSize);   // evaluation hashes indexed, corpus probes
  * long[] keys = b.exactKeys(hash);            // one per band
  * long[] probes = b.neighbourKeys(evalHash);  // every band value within r, per band
  * }</pre>
@@ -41,8 +38,12 @@ public final class HammingBands implements java.io.Serializable {
         }
     }
 
-    /** The band count with the least expected work for uniform hashes (index rows + probe rows + candidates). */
-    public static HammingBands plan(int maxDistance, long corpusSize, long evalSize) {
+    /**
+     * The band count with the least expected work for uniform hashes, when {@code indexedSize} hashes are filed by
+     * their exact band values (one entry per band) and {@code probingSize} hashes probe every value within the
+     * radius: index entries + probes + candidates to verify.
+     */
+    public static HammingBands plan(int maxDistance, long indexedSize, long probingSize) {
         HammingBands best = null;
         double bestCost = Double.MAX_VALUE;
         for (int m = 2; m <= 16; m++) {
@@ -51,10 +52,10 @@ public final class HammingBands implements java.io.Serializable {
             double candidates = 0;
             for (int w : b.widths) {
                 double v = ball(w, b.radius);
-                probes += evalSize * v;
-                candidates += (double) corpusSize * evalSize * v / Math.pow(2, w);
+                probes += probingSize * v;
+                candidates += (double) indexedSize * probingSize * v / Math.pow(2, w);
             }
-            double cost = corpusSize * (double) m + probes + candidates;
+            double cost = indexedSize * (double) m + probes + candidates;
             if (cost < bestCost) {
                 bestCost = cost;
                 best = b;
@@ -106,24 +107,25 @@ public final class HammingBands implements java.io.Serializable {
 
     /** Every (band, value) within {@code radius} bits of the hash's band values. */
     public long[] neighbourKeys(long hash) {
-        List<Long> out = new ArrayList<>();
+        int total = 0;
+        for (int w : widths) {
+            total += (int) ball(w, radius);
+        }
+        long[] out = new long[total];
+        int[] at = {0};
         for (int i = 0; i < widths.length; i++) {
-            flip(i, band(hash, i), widths[i], 0, radius, out);
+            flip(i, band(hash, i), widths[i], 0, radius, out, at);
         }
-        long[] keys = new long[out.size()];
-        for (int j = 0; j < keys.length; j++) {
-            keys[j] = out.get(j);
-        }
-        return keys;
+        return out;
     }
 
-    private static void flip(int band, long value, int width, int from, int left, List<Long> out) {
-        out.add(key(band, value));
+    private static void flip(int band, long value, int width, int from, int left, long[] out, int[] at) {
+        out[at[0]++] = key(band, value);
         if (left == 0) {
             return;
         }
         for (int bit = from; bit < width; bit++) {
-            flip(band, value ^ (1L << bit), width, bit + 1, left - 1, out);
+            flip(band, value ^ (1L << bit), width, bit + 1, left - 1, out, at);
         }
     }
 

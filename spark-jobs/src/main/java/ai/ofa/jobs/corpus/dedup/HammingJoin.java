@@ -35,6 +35,7 @@ public final class HammingJoin {
 
     public static Dataset<Row> join(Dataset<Row> left, String leftId, String leftHash, Dataset<Row> right,
                                     String rightId, String rightHash, int maxDistance) {
+        // the left side is indexed by exact band values, the right side probes
         HammingBands bands = HammingBands.plan(maxDistance, Math.max(1, left.count()), Math.max(1, right.count()));
         return join(left, leftId, leftHash, right, rightId, rightHash, bands);
     }
@@ -68,7 +69,8 @@ public final class HammingJoin {
             ids[i] = r.get(i).getString(0);
             hashes[i] = r.get(i).getLong(1);
         }
-        HammingBands bands = HammingBands.plan(maxDistance, Math.max(1, left.count()), Math.max(1, ids.length));
+        // here the evaluation side is indexed and the corpus probes
+        HammingBands bands = HammingBands.plan(maxDistance, Math.max(1, ids.length), Math.max(1, left.count()));
         org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
                 left.sparkSession().sparkContext());
         org.apache.spark.broadcast.Broadcast<BandIndex> index = jsc.broadcast(new BandIndex(bands, hashes));

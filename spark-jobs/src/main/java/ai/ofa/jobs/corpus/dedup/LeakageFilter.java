@@ -1,0 +1,123 @@
+package ai.ofa.jobs.corpus.dedup;
+
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Removes corpus records whose image is an evaluation image, by three rules in order: the same canonical image id
+ * (dataset links such as COCO ids), the same decoded pixels (content hash), or a perceptual hash within the
+ * threshold (exact recall: {@link HammingJoin#joinBroadcast}). Each removal is a manifest row: record id, source,
+ * rule, evaluation set and item, distance. A record whose image cannot be decoded is removed with rule
+ * {@code unreadable_image} and its reason.
+ *
+ * <pre>{@code
+ * LeakageFilter.Result r = LeakageFilter.apply(corpus, evalImages, 12);
+ * // corpus: record_id, source, image_key, image;  evalImages: eval_set, item_id, image_key, image
+ * r.kept();  r.manifest();
+ * }</pre>
+ */
+public final class LeakageFilter {
+    public static final StructType MANIFEST = new StructType().add("record_id", DataTypes.StringType)
+            .add("source", DataTypes.StringType).add("rule", DataTypes.StringType)
+            .add("eval_set", DataTypes.StringType).add("eval_item", DataTypes.StringType)
+            .add("distance", DataTypes.IntegerType).add("detail", DataTypes.StringType);
+
+    public record Result(Dataset<Row> kept, Dataset<Row> manifest) {
+    }
+
+    private LeakageFilter() {
+    }
+
+    /** Adds content_sha256, phash and fingerprint_error (null when the image decoded) after the given columns. */
+    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
+        StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", DataTypes.LongType)
+                .add("fingerprint_error", DataTypes.StringType);
+        int image = df.schema().fieldIndex(imageCol);
+        return df.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                Row r = rows.next();
+                Object[] v = new Object[r.size() + 3];
+                for (int i = 0; i < r.size(); i++) {
+                    v[i] = r.get(i);
+                }
+                if (r.isNullAt(image)) {
+                    v[r.size() + 2] = "no image";
+                } else {
+                    try {
+                        Fingerprint f = Fingerprint.of((byte[]) r.get(image));
+                        v[r.size()] = f.contentSha256();
+                        v[r.size() + 1] = f.phash();
+                    } catch (RuntimeException e) {
+                        v[r.size() + 2] = String.valueOf(e.getMessage());
+                    }
+                }
+                return RowFactory.create(v);
+            }
+        }, Encoders.row(out));
+    }
+
+    public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, int maxDistance) {
+        Dataset<Row> c = fingerprint(corpus, "image").drop("image").cache();
+        Dataset<Row> e = fingerprint(evalImages, "image").drop("image").filter("fingerprint_error IS NULL").cache();
+        Column none = functions.lit(null).cast(DataTypes.IntegerType);
+        Dataset<Row> unreadable = c.filter("fingerprint_error IS NOT NULL").select(functions.col("record_id"),
+                functions.col("source"), functions.lit("unreadable_image").as("rule"),
+                functions.lit(null).cast("string").as("eval_set"), functions.lit(null).cast("string").as("eval_item"),
+                none.as("distance"), functions.col("fingerprint_error").as("detail"));
+        Dataset<Row> ok = c.filter("fingerprint_error IS NULL");
+        Dataset<Row> byId = ok.as("c").join(e.as("e"), functions.col("c.image_key").equalTo(functions.col("e.image_key")))
+                .select(functions.col("c.record_id"), functions.col("c.source"), functions.lit("canonical_id").as("rule"),
+                        functions.col("e.eval_set"), functions.col("e.item_id").as("eval_item"), none.as("distance"),
+                        functions.col("c.image_key").as("detail"));
+        Dataset<Row> byContent = ok.as("c").join(e.as("e"),
+                        functions.col("c.content_sha256").equalTo(functions.col("e.content_sha256")))
+                .select(functions.col("c.record_id"), functions.col("c.source"), functions.lit("content_hash").as("rule"),
+                        functions.col("e.eval_set"), functions.col("e.item_id").as("eval_item"),
+                        functions.lit(0).as("distance"), functions.col("c.content_sha256").as("detail"));
+        Dataset<Row> evalKeyed = e.withColumn("eval_ref", functions.concat_ws("\u0000", functions.col("eval_set"),
+                functions.col("item_id")));
+        Dataset<Row> pairs = HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash",
+                maxDistance);
+        Dataset<Row> byPhash = pairs.join(ok.select("record_id", "source"),
+                        pairs.col("left_id").equalTo(ok.col("record_id")))
+                .select(functions.col("record_id"), functions.col("source"), functions.lit("phash").as("rule"),
+                        functions.split(functions.col("right_id"), "\u0000").getItem(0).as("eval_set"),
+                        functions.split(functions.col("right_id"), "\u0000").getItem(1).as("eval_item"),
+                        functions.col("distance"), functions.lit(null).cast("string").as("detail"));
+        // one manifest row per (record, evaluation item): the first rule that caught it
+        Dataset<Row> all = unreadable.unionByName(byId).unionByName(byContent).unionByName(byPhash)
+                .withColumn("_order", functions.when(functions.col("rule").equalTo("unreadable_image"), 0)
+                        .when(functions.col("rule").equalTo("canonical_id"), 1)
+                        .when(functions.col("rule").equalTo("content_hash"), 2).otherwise(3));
+        org.apache.spark.sql.expressions.WindowSpec w = org.apache.spark.sql.expressions.Window
+                .partitionBy("record_id", "eval_set", "eval_item").orderBy("_order");
+        Dataset<Row> manifest = all.withColumn("_n", functions.row_number().over(w)).filter("_n = 1")
+                .drop("_n", "_order");
+        Dataset<Row> removed = manifest.select(functions.col("record_id").as("_removed_id")).distinct();
+        Dataset<Row> kept = corpus.join(removed, corpus.col("record_id").equalTo(removed.col("_removed_id")),
+                "left_anti");
+        return new Result(kept, manifest);
+    }
+
+    /** Counts of removals per source, rule and evaluation set (the report's table). */
+    public static List<Row> counts(Dataset<Row> manifest) {
+        return new ArrayList<>(manifest.groupBy("source", "rule", "eval_set").count()
+                .orderBy("source", "rule", "eval_set").collectAsList());
+    }
+}
