@@ -108,7 +108,7 @@ public final class EnrichJob {
         spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
                 DataTypes.StringType);
         Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
-        List<OfaTransformer> stages = stages(o, List.of(probe.columns()));
+        List<OfaTransformer> stages = stages(o, List.of(probe.columns()), o.allLabels(conf));
         StructType schema = prepare(probe, o).schema();
         for (OfaTransformer t : stages) {
             schema = t.transformSchema(schema);   // bad configuration fails here, before any work
@@ -245,7 +245,7 @@ public final class EnrichJob {
         return new long[]{rows, errorCount};
     }
 
-    static List<OfaTransformer> stages(EnrichOptions o, List<String> inputColumns) {
+    static List<OfaTransformer> stages(EnrichOptions o, List<String> inputColumns, List<String> labels) {
         Map<String, String> renamed = clashingInputColumns(o, inputColumns);
         List<OfaTransformer> stages = new ArrayList<>();
         for (EnrichOptions.Task t : o.tasks()) {
@@ -253,7 +253,7 @@ public final class EnrichJob {
                 case CAPTION -> new OfaCaptioner();
                 case GROUND -> new OfaGrounder().setTextCol(renamed.getOrDefault(o.groundTextCol(), o.groundTextCol()));
                 case DETECT -> new OfaDetector();
-                case CLASSIFY -> new OfaClassifier().setLabels(o.labels().toArray(new String[0]));
+                case CLASSIFY -> new OfaClassifier().setLabels(labels.toArray(new String[0]));
                 case VQA -> new OfaVqa().setQuestionCol(renamed.getOrDefault(o.vqaQuestionCol(), o.vqaQuestionCol()));
             };
             s.setInputCol(o.imageCol()).setOutputCol(TASK_COLUMNS.get(t.name())).setModelPath(o.model())

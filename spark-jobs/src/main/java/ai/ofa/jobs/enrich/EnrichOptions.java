@@ -20,7 +20,7 @@ import java.util.Set;
 public record EnrichOptions(String input, String inputFormat, String output, String imageCol, String keyCol,
                             List<Task> tasks, String model, String device, int batchSize, int threads,
                             String groundTextCol, String vqaQuestionCol, List<String> labels, String master,
-                            String pathCol, String textFile) {
+                            String pathCol, String textFile, String labelsFile) {
     public enum Task { CAPTION, GROUND, DETECT, CLASSIFY, VQA }
 
     static final Set<String> KNOWN = Set.of("input", "input-format", "output", "image-col", "key-col", "tasks",
@@ -65,10 +65,7 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 labels.add(l.trim());
             }
         }
-        if (v.containsKey("labels-file")) {
-            labels.addAll(readLines(v.get("labels-file")));
-        }
-        if (tasks.contains(Task.CLASSIFY) && labels.isEmpty()) {
+        if (tasks.contains(Task.CLASSIFY) && labels.isEmpty() && !v.containsKey("labels-file")) {
             throw new IllegalArgumentException("Task classify needs --labels a,b,c or --labels-file F");
         }
         return new EnrichOptions(v.get("input"), format, v.get("output"),
@@ -76,13 +73,25 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 v.getOrDefault("key-col", format.equals("binaryfile") ? "path" : "key"), List.copyOf(tasks),
                 v.get("model"), v.getOrDefault("device", "cpu"), positive(v, "batch-size", 8), positive(v, "threads", 1),
                 v.getOrDefault("ground-text-col", "text"), v.getOrDefault("vqa-question-col", "question"),
-                List.copyOf(labels), v.get("master"), v.get("path-col"), v.get("text-file"));
+                List.copyOf(labels), v.get("master"), v.get("path-col"), v.get("text-file"), v.get("labels-file"));
     }
 
-    /** One label per non-blank line of a local or Hadoop file (read on the driver, once). */
-    static List<String> readLines(String location) {
+    /**
+     * The classification labels: those of {@code --labels}, then one per non-blank line of {@code --labels-file}
+     * (local or any Hadoop path, read once on the driver with the job's Hadoop settings, e.g. s3a credentials).
+     */
+    public List<String> allLabels(org.apache.hadoop.conf.Configuration conf) {
+        if (labelsFile == null) {
+            return labels;
+        }
+        List<String> all = new ArrayList<>(labels);
+        all.addAll(readLines(labelsFile, conf));
+        return List.copyOf(all);
+    }
+
+    static List<String> readLines(String location, org.apache.hadoop.conf.Configuration conf) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
-        try (var in = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
+        try (var in = p.getFileSystem(conf).open(p)) {
             List<String> out = new ArrayList<>();
             for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {

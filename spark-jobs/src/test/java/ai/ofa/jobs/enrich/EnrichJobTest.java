@@ -130,6 +130,11 @@ class EnrichJobTest {
                     root.resolve("models/ofa-tiny-random").toString(), "--tasks", "ground", "--ground-text-col",
                     "expression"}, Map.of()))).getMessage();
         assertTrue(noText.contains("Column 'expression'"), noText);
+        String noLabels = assertThrows(IllegalArgumentException.class, () -> EnrichJob.run(spark,
+                EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(), "--model",
+                    root.resolve("models/ofa-tiny-random").toString(), "--tasks", "classify", "--labels-file",
+                    tmp.resolve("labels.txt").toString()}, Map.of()))).getMessage();
+        assertTrue(noLabels.contains("Cannot read --labels-file " + tmp.resolve("labels.txt")), noLabels);
         assertFalse(Files.exists(out), "nothing written");
         assertThrows(IllegalArgumentException.class, () -> EnrichOptions.parse(new String[]{"--input", "x",
             "--output", "y", "--model", "m", "--tasks", "paint"}, Map.of()));
