@@ -47,8 +47,10 @@ public final class EnrichBench {
         SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-enrich-bench")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
-            for (int n : new int[]{records, 10 * records}) {   // inputs first: their rows are not in the curves
-                writeInput(spark, work.resolve("in-" + n), images, n, cores);
+            // inputs first, so their rows are not in the curves; files of 8 records each, as a lake has files of
+            // bounded size: 10x the records is 10x the files, and a task's memory follows the file, not the total
+            for (int n : new int[]{records, 10 * records}) {
+                writeInput(spark, work.resolve("in-" + n), images, n, Math.max(1, n / 8));
             }
             for (int n : new int[]{records, 10 * records}) {
                 Path in = work.resolve("in-" + n);

@@ -16,12 +16,12 @@ import java.util.Iterator;
  * Hadoop's FileSystem into an extra binary column, one row at a time (bounded memory). A missing, unreadable or
  * oversized file gives null bytes and the reason in an extra string column; the row is kept.
  */
-final class ReadImagesFromPaths implements MapPartitionsFunction<Row, Row> {
+public final class ReadImagesFromPaths implements MapPartitionsFunction<Row, Row> {
     private final SerializableConfiguration conf;
     private final int pathIndex;
     private final long maxBytes;
 
-    ReadImagesFromPaths(SerializableConfiguration conf, int pathIndex, long maxBytes) {
+    public ReadImagesFromPaths(SerializableConfiguration conf, int pathIndex, long maxBytes) {
         this.conf = conf;
         this.pathIndex = pathIndex;
         this.maxBytes = maxBytes;

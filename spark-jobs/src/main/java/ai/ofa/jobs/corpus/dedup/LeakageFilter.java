@@ -73,8 +73,18 @@ public final class LeakageFilter {
     }
 
     public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, int maxDistance) {
-        Dataset<Row> c = fingerprint(corpus, "image").drop("image").cache();
-        Dataset<Row> e = fingerprint(evalImages, "image").drop("image").filter("fingerprint_error IS NULL").cache();
+        return applyFingerprinted(corpus, fingerprint(corpus, "image").drop("image"),
+                fingerprint(evalImages, "image").drop("image"), maxDistance);
+    }
+
+    /**
+     * The same, on fingerprinted sides ({@link #fingerprint} columns present, images dropped): {@code kept} are the
+     * rows of {@code corpus} whose record was not removed.
+     */
+    public static Result applyFingerprinted(Dataset<Row> corpus, Dataset<Row> fingerprinted, Dataset<Row> evalPrints,
+                                            int maxDistance) {
+        Dataset<Row> c = fingerprinted.cache();
+        Dataset<Row> e = evalPrints.filter("fingerprint_error IS NULL").cache();
         Column none = functions.lit(null).cast(DataTypes.IntegerType);
         Dataset<Row> unreadable = c.filter("fingerprint_error IS NOT NULL").select(functions.col("record_id"),
                 functions.col("source"), functions.lit("unreadable_image").as("rule"),

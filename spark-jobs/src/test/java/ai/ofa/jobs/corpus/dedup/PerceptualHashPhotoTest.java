@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and grey copies of evaluation photos are all within the threshold of their original; other photographs are not.
  * Precision and recall per transformation are printed.
  */
-class PerceptualHashPhotoTest {
+public class PerceptualHashPhotoTest {
     static final int THRESHOLD = CorpusDefaults.PHASH_MAX_DISTANCE;
     private static final List<String> EVAL = List.of("astronaut.png", "camera.png", "chelsea.png", "coffee.png",
             "rocket.jpg", "motorcycle_left.png", "page.png", "moon.png");
@@ -35,7 +35,7 @@ class PerceptualHashPhotoTest {
             "grass.png", "gravel.png", "brick.png", "cell.png", "clock_motion.png", "microaneurysms.png",
             "immunohistochemistry.png", "text.png", "horse.png", "logo.png");
 
-    static Path skimageData() throws Exception {
+    public static Path skimageData() throws Exception {
         Process p = new ProcessBuilder("/usr/bin/python3", "-c",
                 "import os, skimage.data; print(os.path.dirname(skimage.data.__file__))").start();
         String dir = new String(p.getInputStream().readAllBytes()).strip();

@@ -1,0 +1,140 @@
+package ai.ofa.jobs.corpus;
+
+import ai.ofa.jobs.corpus.dedup.CorpusDefaults;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The corpus job's configuration, parsed once from a properties file (strings stop here).
+ *
+ * <pre>
+ * output = build/corpus
+ * seed = 7
+ * source.coco.type = coco-captions
+ * source.coco.annotations = data/coco/captions_train2014.json
+ * source.coco.images = data/coco/train2014
+ * eval.karpathy.type = karpathy
+ * eval.karpathy.annotations = data/dataset_coco.json
+ * eval.karpathy.images = data/coco
+ * target.caption = 20000000
+ * </pre>
+ */
+public record CorpusConfig(String output, long seed, int phashMaxDistance, int ngram, boolean cutLeakedText,
+                           List<Source> sources, List<EvalSet> evalSets, Map<String, Long> targets) {
+    public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "vqa2", "refcoco", "img2dataset",
+            "text-jsonl");
+    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "image-folder");
+    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "text");
+
+    /** A source: its name (the prefix in the config), type and settings (annotations, images, path, ...). */
+    public record Source(String name, String type, Map<String, String> settings) {
+        public String require(String key) {
+            String v = settings.get(key);
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException("source." + name + "." + key + " is required for a " + type
+                        + " source");
+            }
+            return v;
+        }
+    }
+
+    public record EvalSet(String name, String type, Map<String, String> settings) {
+        public String require(String key) {
+            String v = settings.get(key);
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException("eval." + name + "." + key + " is required for a " + type
+                        + " evaluation set");
+            }
+            return v;
+        }
+    }
+
+    public static CorpusConfig load(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read corpus config " + file + ": " + e.getMessage(), e);
+        }
+        return parse(p);
+    }
+
+    /** Relative paths in the settings are read from the working directory, as Spark reads them. */
+    static CorpusConfig parse(Properties p) {
+        Map<String, Map<String, String>> sources = new LinkedHashMap<>();
+        Map<String, Map<String, String>> evals = new LinkedHashMap<>();
+        Map<String, Long> targets = new LinkedHashMap<>();
+        Set<String> known = Set.of("output", "seed", "phash.max_distance", "text.ngram", "text.leak");
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            String value = p.getProperty(key).strip();
+            String[] parts = key.split("\\.", 3);
+            if (parts[0].equals("source") && parts.length == 3) {
+                sources.computeIfAbsent(parts[1], k -> new LinkedHashMap<>()).put(parts[2], value);
+            } else if (parts[0].equals("eval") && parts.length == 3) {
+                evals.computeIfAbsent(parts[1], k -> new LinkedHashMap<>()).put(parts[2], value);
+            } else if (parts[0].equals("target") && parts.length == 2) {
+                if (!TASKS.contains(parts[1])) {
+                    throw new IllegalArgumentException("Unknown task in " + key + ", expected one of " + TASKS);
+                }
+                targets.put(parts[1], number(key, value));
+            } else if (!known.contains(key)) {
+                throw new IllegalArgumentException("Unknown corpus setting '" + key + "'; expected one of " + known
+                        + ", source.NAME.*, eval.NAME.*, target.TASK");
+            }
+        }
+        List<Source> src = new ArrayList<>();
+        sources.forEach((name, s) -> {
+            String type = s.getOrDefault("type", "");
+            if (!SOURCE_TYPES.contains(type)) {
+                throw new IllegalArgumentException("source." + name + ".type is '" + type + "', expected one of "
+                        + new TreeSet<>(SOURCE_TYPES));
+            }
+            src.add(new Source(name, type, Map.copyOf(s)));
+        });
+        List<EvalSet> ev = new ArrayList<>();
+        evals.forEach((name, s) -> {
+            String type = s.getOrDefault("type", "");
+            if (!EVAL_TYPES.contains(type)) {
+                throw new IllegalArgumentException("eval." + name + ".type is '" + type + "', expected one of "
+                        + new TreeSet<>(EVAL_TYPES));
+            }
+            ev.add(new EvalSet(name, type, Map.copyOf(s)));
+        });
+        if (src.isEmpty()) {
+            throw new IllegalArgumentException("The corpus config names no source (source.NAME.type = ...)");
+        }
+        String leak = p.getProperty("text.leak", "drop").strip().toLowerCase(Locale.ROOT);
+        if (!leak.equals("drop") && !leak.equals("cut")) {
+            throw new IllegalArgumentException("text.leak is '" + leak + "', expected drop or cut");
+        }
+        return new CorpusConfig(p.getProperty("output", "build/corpus").strip(),
+                number("seed", p.getProperty("seed", "0")),
+                (int) number("phash.max_distance", p.getProperty("phash.max_distance",
+                        String.valueOf(CorpusDefaults.PHASH_MAX_DISTANCE))),
+                (int) number("text.ngram", p.getProperty("text.ngram", String.valueOf(CorpusDefaults.LEAKAGE_NGRAM))),
+                leak.equals("cut"), List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
+    }
+
+    private static long number(String key, String value) {
+        try {
+            long n = Long.parseLong(value.strip().replace("_", ""));
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a non-negative integer, got '" + value + "'");
+    }
+}

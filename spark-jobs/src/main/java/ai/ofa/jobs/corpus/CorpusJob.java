@@ -1,0 +1,205 @@
+package ai.ofa.jobs.corpus;
+
+import ai.ofa.jobs.corpus.dedup.LeakageFilter;
+import ai.ofa.jobs.corpus.text.NGramLeakage;
+import ai.ofa.jobs.enrich.ReadImagesFromPaths;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The corpus job (first slice): public datasets in their own formats -> one record model with canonical image keys
+ * -> bad records set aside by reason -> leakage filter against the evaluation sets (canonical id, content hash,
+ * perceptual hash, 13-gram text overlap) -> identical (image, text) pairs kept once -> per-task targets sampled
+ * deterministically -> Parquet, OFA's TSV files, a removal manifest and a report.
+ *
+ * <pre>./ofa corpus --config conf/corpus-example.conf     (spark-submit --class ai.ofa.jobs.corpus.CorpusJob CONF)</pre>
+ */
+public final class CorpusJob {
+    public static final String VERSION = "0.1.0";
+
+    private CorpusJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2 || !args[0].equals("--config")) {
+            System.err.println("CorpusJob: usage: --config FILE");
+            System.exit(2);
+            return;
+        }
+        CorpusConfig config;
+        try {
+            config = CorpusConfig.load(Path.of(args[1]));
+        } catch (IllegalArgumentException e) {
+            System.err.println("CorpusJob: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder b = SparkSession.builder().appName("ofa-corpus");
+        if (System.getProperty("spark.master") == null) {
+            b.master("local[*]");
+        }
+        SparkSession spark = b.getOrCreate();
+        try {
+            Map<String, Object> report = run(spark, config);
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            System.out.println("corpus: " + config.output() + " (parquet/, tsv/, manifest/, report.json)");
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Reads the images that records point at (by path) into {@code image}; a failure becomes the bad reason. */
+    private static Dataset<Row> withImages(Dataset<Row> df, SparkSession spark) {
+        StructType in = df.schema();
+        StructType out = in.add("_bytes", DataTypes.BinaryType).add("_read_error", DataTypes.StringType);
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        Dataset<Row> read = df.mapPartitions(new ReadImagesFromPaths(conf, in.fieldIndex("image_path"),
+                256L << 20), Encoders.row(out));
+        return read.withColumn("image", functions.coalesce(functions.col("image"), functions.col("_bytes")))
+                .withColumn("bad_reason", functions.coalesce(functions.col("bad_reason"),
+                        functions.when(functions.col("image_path").isNotNull().and(functions.col("_bytes").isNull()),
+                                functions.concat(functions.lit("unreadable image: "), functions.col("_read_error")))))
+                .drop("_bytes", "_read_error");
+    }
+
+    public static Map<String, Object> run(SparkSession spark, CorpusConfig config) throws Exception {
+        long start = System.nanoTime();
+        Dataset<Row> records = null;
+        for (CorpusConfig.Source s : config.sources()) {
+            Dataset<Row> d = CorpusRecords.source(spark, s);
+            records = records == null ? d : records.unionByName(d);
+        }
+        // image_path is null for records that carry their bytes (img2dataset) or have no image (text)
+        records = withImages(records.withColumn("image_path", functions.when(functions.col("image_path").isNull(),
+                functions.lit(null).cast("string")).otherwise(functions.col("image_path"))), spark).cache();
+
+        List<Row> evalRows = new ArrayList<>();
+        for (CorpusConfig.EvalSet e : config.evalSets()) {
+            evalRows.addAll(CorpusRecords.evalSet(e));
+        }
+        Dataset<Row> evalSets = spark.createDataFrame(evalRows, CorpusRecords.EVAL_SCHEMA);
+        Dataset<Row> evalImages = withImages(evalSets.withColumn("image", functions.lit(null).cast("binary"))
+                .withColumn("bad_reason", functions.lit(null).cast("string")), spark)
+                .filter("image IS NOT NULL").select("eval_set", "item_id", "image_key", "image");
+        List<String> evalTexts = new ArrayList<>();
+        for (Row r : evalRows) {
+            evalTexts.addAll(r.getList(4));
+        }
+        Set<Long> leakedNgrams = NGramLeakage.hashes(evalTexts, config.ngram());
+
+        Dataset<Row> bad = records.filter("bad_reason IS NOT NULL");
+        Dataset<Row> good = records.filter("bad_reason IS NULL");
+        Dataset<Row> withImage = good.filter("image IS NOT NULL");
+        Dataset<Row> textOnly = good.filter("image IS NULL");
+
+        Dataset<Row> prints = LeakageFilter.fingerprint(withImage.select("record_id", "source", "image_key", "image"),
+                "image").drop("image").cache();
+        LeakageFilter.Result images = LeakageFilter.applyFingerprinted(withImage, prints,
+                LeakageFilter.fingerprint(evalImages, "image").drop("image"), config.phashMaxDistance());
+
+        // text leakage: captions, questions, expressions and documents sharing an n-gram with evaluation texts
+        Broadcast<Set<Long>> ngrams = org.apache.spark.api.java.JavaSparkContext
+                .fromSparkContext(spark.sparkContext()).broadcast(leakedNgrams);
+        final int n = config.ngram();
+        spark.udf().register("ofa_text_leaks", (org.apache.spark.sql.api.java.UDF1<String, Boolean>) t ->
+                t != null && NGramLeakage.leaks(t, ngrams.value(), n), DataTypes.BooleanType);
+        Dataset<Row> candidates = images.kept().unionByName(textOnly);
+        Column leaks = functions.callUDF("ofa_text_leaks", functions.col("text"))
+                .or(functions.callUDF("ofa_text_leaks", functions.col("question")));
+        Dataset<Row> textManifest = candidates.filter(leaks).select(functions.col("record_id"),
+                functions.col("source"), functions.lit("text_ngram").as("rule"),
+                functions.lit(null).cast("string").as("eval_set"), functions.lit(null).cast("string").as("eval_item"),
+                functions.lit(null).cast("int").as("distance"),
+                functions.lit(n + "-gram shared with an evaluation text").as("detail"));
+        Dataset<Row> clean = candidates.filter(functions.not(leaks));
+
+        // identical (image, text) pairs once: the same decoded pixels and the same text fields
+        Dataset<Row> keyed = clean.join(prints.select(functions.col("record_id").as("_rid"),
+                functions.col("content_sha256")), clean.col("record_id").equalTo(functions.col("_rid")), "left")
+                .drop("_rid");
+        Dataset<Row> deduped = keyed.withColumn("_dup", functions.row_number().over(Window.partitionBy(
+                        functions.coalesce(functions.col("content_sha256"), functions.col("record_id")),
+                        functions.col("task"), functions.coalesce(functions.col("text"), functions.lit("")),
+                        functions.coalesce(functions.col("question"), functions.lit("")),
+                        functions.coalesce(functions.col("refs"), functions.lit("")))
+                .orderBy("record_id"))).cache();
+        Dataset<Row> duplicates = deduped.filter("_dup > 1");
+        Dataset<Row> unique = deduped.filter("_dup = 1").drop("_dup");
+
+        // per-task targets, deterministic for the seed
+        Dataset<Row> ranked = unique.withColumn("_rank", functions.row_number().over(Window.partitionBy("task")
+                .orderBy(functions.xxhash64(functions.col("record_id"), functions.lit(config.seed())))));
+        Column keep = functions.lit(true);
+        for (var t : config.targets().entrySet()) {
+            keep = keep.and(functions.col("task").notEqual(t.getKey()).or(functions.col("_rank").leq(t.getValue())));
+        }
+        Dataset<Row> corpus = ranked.filter(keep).drop("_rank").cache();
+
+        String out = config.output();
+        corpus.drop("image_path").write().mode("overwrite").partitionBy("task").parquet(out + "/parquet");
+        Dataset<Row> manifest = images.manifest().unionByName(textManifest);
+        manifest.write().mode("overwrite").parquet(out + "/manifest");
+        writeTsv(spark, corpus, out);
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("job_version", VERSION);
+        report.put("records_read", records.count());
+        report.put("kept", counts(corpus.groupBy("source", "task").count()));
+        report.put("bad_records", counts(bad.groupBy("source", "bad_reason").count()));
+        report.put("removed_leakage", counts(manifest.groupBy("source", "rule", "eval_set").count()));
+        report.put("removed_duplicate_pairs", duplicates.count());
+        report.put("evaluation_images", evalImages.count());
+        report.put("evaluation_text_ngrams", leakedNgrams.size());
+        report.put("seconds", (System.nanoTime() - start) / 1e9);
+        Files.createDirectories(Path.of(out));
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(Path.of(out, "report.json").toFile(), report);
+        return report;
+    }
+
+    private static List<Map<String, Object>> counts(Dataset<Row> grouped) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        String[] cols = grouped.columns();
+        for (Row r : grouped.orderBy(cols[0]).collectAsList()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < cols.length; i++) {
+                m.put(cols[i], r.get(i));
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** OFA's TSV files: vision-language (caption, qa, visual_grounding) and text, sharded by Spark partition. */
+    private static void writeTsv(SparkSession spark, Dataset<Row> corpus, String out) {
+        spark.udf().register("ofa_vl_tsv", (org.apache.spark.sql.api.java.UDF6<String, byte[], String, String,
+                String, String, String>) (id, image, text, question, refs, task) -> OfaTsv.visionLanguage(id, image,
+                task.equals("qa") ? "" : text, question, refs, "", id.substring(0, id.indexOf(':')), task),
+                DataTypes.StringType);
+        spark.udf().register("ofa_text_tsv", (org.apache.spark.sql.api.java.UDF2<String, String, String>)
+                OfaTsv::text, DataTypes.StringType);
+        corpus.filter("task != 'text'").select(functions.callUDF("ofa_vl_tsv", functions.col("record_id"),
+                        functions.col("image"), functions.col("text"), functions.col("question"),
+                        functions.col("refs"), functions.col("task")))
+                .write().mode("overwrite").text(out + "/tsv/vision_language");
+        corpus.filter("task = 'text'").select(functions.callUDF("ofa_text_tsv", functions.col("record_id"),
+                functions.col("text"))).write().mode("overwrite").text(out + "/tsv/text");
+    }
+}

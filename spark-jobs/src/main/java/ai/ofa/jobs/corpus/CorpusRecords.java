@@ -1,0 +1,285 @@
+package ai.ofa.jobs.corpus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Source and evaluation-set adapters: each reads a public dataset's own files and yields records in one model.
+ * Canonical image keys come from the datasets' links ({@code coco:ID} for COCO, VQAv2 and RefCOCO, whose images are
+ * COCO's), so the same picture from two datasets is one image. Images are read later, by path, on the executors.
+ *
+ * <ul>
+ * <li>{@code coco-captions}: {@code annotations} (captions_*.json: images + annotations), {@code images} folder.</li>
+ * <li>{@code vqa2}: {@code questions} (v2_OpenEnded_mscoco_*_questions.json), {@code annotations}
+ * (v2_mscoco_*_annotations.json), {@code images} folder, {@code file_pattern} (default
+ * COCO_train2014_%012d.jpg) or {@code image_list} (a COCO-format JSON whose images name each id's file).</li>
+ * <li>{@code refcoco}: {@code refs} (the refs pickle as JSON: ref_id, image_id, ann_id, split, sentences),
+ * {@code instances} (COCO instances JSON), {@code images} folder; training refs only ({@code splits}, default
+ * train).</li>
+ * <li>{@code img2dataset}: {@code path} (its Parquet output), {@code image_col} (default jpg).</li>
+ * <li>{@code text-jsonl}: {@code path} (JSON lines with a {@code text} field).</li>
+ * </ul>
+ */
+final class CorpusRecords {
+    static final StructType SCHEMA = new StructType().add("record_id", DataTypes.StringType)
+            .add("source", DataTypes.StringType).add("task", DataTypes.StringType)
+            .add("image_key", DataTypes.StringType).add("image_path", DataTypes.StringType)
+            .add("image", DataTypes.BinaryType).add("text", DataTypes.StringType)
+            .add("question", DataTypes.StringType).add("refs", DataTypes.StringType)
+            .add("bad_reason", DataTypes.StringType);
+    static final StructType EVAL_SCHEMA = new StructType().add("eval_set", DataTypes.StringType)
+            .add("item_id", DataTypes.StringType).add("image_key", DataTypes.StringType)
+            .add("image_path", DataTypes.StringType).add("texts", DataTypes.createArrayType(DataTypes.StringType));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CorpusRecords() {
+    }
+
+    static JsonNode json(String file, String what) {
+        try {
+            return JSON.readTree(Files.readAllBytes(Path.of(file)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String join(String folder, String name) {
+        return folder.endsWith("/") ? folder + name : folder + "/" + name;
+    }
+
+    private static Row row(String id, String source, String task, String key, String path, byte[] image, String text,
+                           String question, String refs, String bad) {
+        return RowFactory.create(id, source, task, key, path, image, text, question, refs, bad);
+    }
+
+    static Dataset<Row> source(SparkSession spark, CorpusConfig.Source s) {
+        return switch (s.type()) {
+            case "coco-captions" -> spark.createDataFrame(cocoCaptions(s), SCHEMA);
+            case "vqa2" -> spark.createDataFrame(vqa2(s), SCHEMA);
+            case "refcoco" -> spark.createDataFrame(refcoco(s), SCHEMA);
+            case "img2dataset" -> img2dataset(spark, s);
+            case "text-jsonl" -> textJsonl(spark, s);
+            default -> throw new IllegalArgumentException("Unknown source type " + s.type());
+        };
+    }
+
+    static List<Row> cocoCaptions(CorpusConfig.Source s) {
+        JsonNode coco = json(s.require("annotations"), "COCO captions file");
+        String images = s.require("images");
+        Map<String, String> files = new HashMap<>();
+        coco.path("images").forEach(im -> files.put(im.path("id").asText(), im.path("file_name").asText()));
+        List<Row> out = new ArrayList<>();
+        for (JsonNode a : coco.path("annotations")) {
+            String imageId = a.path("image_id").asText();
+            String caption = a.path("caption").asText("").strip();
+            String file = files.get(imageId);
+            String bad = caption.isEmpty() ? "empty caption" : file == null ? "image id not in the images list" : null;
+            out.add(row(s.name() + ":" + a.path("id").asText(), s.name(), "caption", "coco:" + imageId,
+                    file == null ? null : join(images, file), null, caption, null, null, bad));
+        }
+        return out;
+    }
+
+    static List<Row> vqa2(CorpusConfig.Source s) {
+        JsonNode questions = json(s.require("questions"), "VQAv2 questions file");
+        JsonNode annotations = json(s.require("annotations"), "VQAv2 annotations file");
+        String images = s.require("images");
+        String pattern = s.settings().getOrDefault("file_pattern", "COCO_train2014_%012d.jpg");
+        Map<String, String> listed = new HashMap<>();   // image_list: a COCO-format file naming each image's file
+        if (s.settings().containsKey("image_list")) {
+            json(s.settings().get("image_list"), "image list").path("images").forEach(im ->
+                    listed.put(im.path("id").asText(), im.path("file_name").asText()));
+        }
+        Map<String, JsonNode> byQuestion = new HashMap<>();
+        annotations.path("annotations").forEach(a -> byQuestion.put(a.path("question_id").asText(), a));
+        List<Row> out = new ArrayList<>();
+        for (JsonNode q : questions.path("questions")) {
+            String qid = q.path("question_id").asText();
+            long imageId = q.path("image_id").asLong();
+            JsonNode a = byQuestion.get(qid);
+            String refs = a == null ? null : answers(a.path("answers"));
+            String question = q.path("question").asText("").strip();
+            String bad = question.isEmpty() ? "empty question" : refs == null ? "question without answers" : null;
+            String file = listed.isEmpty() ? String.format(Locale.ROOT, pattern, imageId)
+                    : listed.get(String.valueOf(imageId));
+            if (file == null && bad == null) {
+                bad = "image id not in the image list";
+            }
+            out.add(row(s.name() + ":" + qid, s.name(), "qa", "coco:" + imageId,
+                    file == null ? null : join(images, file), null, null, question, refs, bad));
+        }
+        return out;
+    }
+
+    /**
+     * OFA's answer field, {@code conf|!+answer&&...}: each distinct human answer with the VQA score of the answer,
+     * min(1, humans who gave it / 3), highest first.
+     */
+    static String answers(JsonNode humans) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        humans.forEach(h -> counts.merge(h.path("answer").asText("").strip().toLowerCase(Locale.ROOT), 1,
+                Integer::sum));
+        counts.remove("");
+        if (counts.isEmpty()) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>();
+        counts.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).forEach(e -> parts.add(
+                String.format(Locale.ROOT, "%.1f|!+%s", Math.min(1.0, e.getValue() / 3.0), e.getKey())));
+        return String.join("&&", parts);
+    }
+
+    static List<Row> refcoco(CorpusConfig.Source s) {
+        JsonNode refs = json(s.require("refs"), "RefCOCO refs file");
+        JsonNode instances = json(s.require("instances"), "COCO instances file");
+        String images = s.require("images");
+        List<String> splits = List.of(s.settings().getOrDefault("splits", "train").split(","));
+        Map<String, JsonNode> anns = new HashMap<>();
+        instances.path("annotations").forEach(a -> anns.put(a.path("id").asText(), a));
+        Map<String, JsonNode> imgs = new HashMap<>();
+        instances.path("images").forEach(im -> imgs.put(im.path("id").asText(), im));
+        List<Row> out = new ArrayList<>();
+        for (JsonNode r : refs.isArray() ? refs : refs.path("refs")) {
+            if (!splits.contains(r.path("split").asText())) {
+                continue;
+            }
+            String imageId = r.path("image_id").asText();
+            JsonNode ann = anns.get(r.path("ann_id").asText());
+            JsonNode im = imgs.get(imageId);
+            String box = null;
+            String bad = null;
+            if (ann == null || im == null) {
+                bad = "ref points at an annotation or image not in the instances file";
+            } else {
+                JsonNode b = ann.path("bbox");
+                double x0 = b.path(0).asDouble();
+                double y0 = b.path(1).asDouble();
+                double x1 = x0 + b.path(2).asDouble();
+                double y1 = y0 + b.path(3).asDouble();
+                double w = im.path("width").asDouble();
+                double h = im.path("height").asDouble();
+                if (x0 < 0 || y0 < 0 || x1 > w + 0.5 || y1 > h + 0.5 || x1 <= x0 || y1 <= y0) {
+                    bad = "box outside the image";
+                }
+                box = String.format(Locale.ROOT, "%.2f,%.2f,%.2f,%.2f", x0, y0, x1, y1);
+            }
+            String path = im == null ? null : join(images, im.path("file_name").asText());
+            int n = 0;
+            for (JsonNode sent : r.path("sentences")) {
+                String text = sent.path("sent").asText(sent.path("raw").asText("")).strip();
+                out.add(row(s.name() + ":" + r.path("ref_id").asText() + ":" + n++, s.name(), "visual_grounding",
+                        "coco:" + imageId, path, null, text, null, box,
+                        bad != null ? bad : text.isEmpty() ? "empty expression" : null));
+            }
+        }
+        return out;
+    }
+
+    static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s) {
+        String imageCol = s.settings().getOrDefault("image_col", "jpg");
+        Dataset<Row> df = spark.read().parquet(s.require("path"));
+        for (String c : List.of("key", imageCol, "caption")) {
+            if (!List.of(df.columns()).contains(c)) {
+                throw new IllegalArgumentException("source." + s.name() + ": img2dataset Parquet at " + s.require("path")
+                        + " has no column '" + c + "'; columns: " + List.of(df.columns()));
+            }
+        }
+        return df.select(functions.concat(functions.lit(s.name() + ":"), functions.col("key").cast("string"))
+                        .as("record_id"), functions.lit(s.name()).as("source"), functions.lit("caption").as("task"),
+                functions.lit(null).cast("string").as("image_key"), functions.lit(null).cast("string").as("image_path"),
+                functions.col(imageCol).as("image"), functions.trim(functions.col("caption")).as("text"),
+                functions.lit(null).cast("string").as("question"), functions.lit(null).cast("string").as("refs"),
+                functions.when(functions.col("caption").isNull().or(functions.trim(functions.col("caption"))
+                        .equalTo("")), "empty caption").when(functions.col(imageCol).isNull(), "no image bytes")
+                        .as("bad_reason"));
+    }
+
+    static Dataset<Row> textJsonl(SparkSession spark, CorpusConfig.Source s) {
+        Dataset<Row> df = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt")
+                .schema(new StructType().add("text", DataTypes.StringType).add("_corrupt", DataTypes.StringType))
+                .json(s.require("path"));
+        return df.withColumn("_n", functions.monotonically_increasing_id()).select(
+                functions.concat(functions.lit(s.name() + ":"), functions.col("_n").cast("string")).as("record_id"),
+                functions.lit(s.name()).as("source"), functions.lit("text").as("task"),
+                functions.lit(null).cast("string").as("image_key"), functions.lit(null).cast("string").as("image_path"),
+                functions.lit(null).cast("binary").as("image"), functions.col("text"),
+                functions.lit(null).cast("string").as("question"), functions.lit(null).cast("string").as("refs"),
+                functions.when(functions.col("_corrupt").isNotNull(), "malformed JSON line")
+                        .when(functions.col("text").isNull().or(functions.trim(functions.col("text")).equalTo("")),
+                                "empty text").as("bad_reason"));
+    }
+
+    static List<Row> evalSet(CorpusConfig.EvalSet e) {
+        List<Row> out = new ArrayList<>();
+        switch (e.type()) {
+            case "karpathy" -> {
+                JsonNode d = json(e.require("annotations"), "Karpathy split file");
+                String images = e.require("images");
+                List<String> splits = List.of(e.settings().getOrDefault("splits", "val,test").split(","));
+                for (JsonNode im : d.path("images")) {
+                    if (!splits.contains(im.path("split").asText())) {
+                        continue;
+                    }
+                    List<String> texts = new ArrayList<>();
+                    im.path("sentences").forEach(s -> texts.add(s.path("raw").asText()));
+                    String folder = im.path("filepath").asText("");
+                    String file = folder.isEmpty() ? im.path("filename").asText()
+                            : folder + "/" + im.path("filename").asText();
+                    out.add(RowFactory.create(e.name(), im.path("cocoid").asText(), "coco:" + im.path("cocoid").asText(),
+                            join(images, file), scala.jdk.javaapi.CollectionConverters.asScala(texts).toSeq()));
+                }
+            }
+            case "refcoco" -> {
+                JsonNode refs = json(e.require("refs"), "RefCOCO refs file");
+                JsonNode instances = json(e.require("instances"), "COCO instances file");
+                String images = e.require("images");
+                List<String> splits = List.of(e.settings().getOrDefault("splits", "val,testA,testB,test").split(","));
+                Map<String, String> files = new HashMap<>();
+                instances.path("images").forEach(im -> files.put(im.path("id").asText(), im.path("file_name").asText()));
+                for (JsonNode r : refs.isArray() ? refs : refs.path("refs")) {
+                    if (!splits.contains(r.path("split").asText())) {
+                        continue;
+                    }
+                    List<String> texts = new ArrayList<>();
+                    r.path("sentences").forEach(s -> texts.add(s.path("sent").asText(s.path("raw").asText())));
+                    String imageId = r.path("image_id").asText();
+                    String file = files.get(imageId);
+                    out.add(RowFactory.create(e.name(), r.path("ref_id").asText(), "coco:" + imageId,
+                            file == null ? null : join(images, file),
+                            scala.jdk.javaapi.CollectionConverters.asScala(texts).toSeq()));
+                }
+            }
+            case "image-folder" -> {
+                Path dir = Path.of(e.require("path"));
+                try (var files = Files.walk(dir)) {
+                    for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                        out.add(RowFactory.create(e.name(), dir.relativize(f).toString(), null, f.toUri().toString(),
+                                scala.jdk.javaapi.CollectionConverters.asScala(List.<String>of()).toSeq()));
+                    }
+                } catch (IOException ex) {
+                    throw new IllegalArgumentException("Cannot list eval." + e.name() + ".path " + dir + ": "
+                            + ex.getMessage(), ex);
+                }
+            }
+            default -> throw new IllegalArgumentException("Unknown evaluation set type " + e.type());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,232 @@
+package ai.ofa.jobs.corpus;
+
+import ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The corpus job on small files in the datasets' real formats (COCO captions, VQAv2, RefCOCO refs + instances,
+ * img2dataset Parquet, text JSON lines; the Karpathy split as evaluation set), made here from real photographs.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CorpusJobTest {
+    private SparkSession spark;
+    private static final String EVAL_CAPTION = "a brown cat lying on a red blanket next to a sleeping dog on the sofa";
+
+    @BeforeAll
+    void start() {
+        spark = SparkSession.builder().master("local[2]").appName("corpus").config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4").getOrCreate();
+    }
+
+    @AfterAll
+    void stop() {
+        spark.stop();
+    }
+
+    private static byte[] jpeg(byte[] png, double scale) throws Exception {
+        BufferedImage src = ImageIO.read(new ByteArrayInputStream(png));
+        int w = (int) Math.round(src.getWidth() * scale);
+        int h = (int) Math.round(src.getHeight() * scale);
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        out.getGraphics().drawImage(src, 0, 0, w, h, null);
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ImageIO.write(out, "jpg", o);
+        return o.toByteArray();
+    }
+
+    private Properties config(Path tmp) throws Exception {
+        Path data = PerceptualHashPhotoTest.skimageData();
+        Path coco = tmp.resolve("coco/train2014");
+        Path val = tmp.resolve("coco/val2014");
+        Files.createDirectories(coco);
+        Files.createDirectories(val);
+        String[] photos = {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"};
+        for (int i = 0; i < photos.length; i++) {
+            Files.write(coco.resolve(String.format("COCO_train2014_%012d.jpg", i + 1)),
+                    jpeg(Files.readAllBytes(data.resolve(photos[i])), 1.0));
+        }
+        // the evaluation split: COCO image 3 itself (same id), and a half-size copy of image 4 under another id
+        Files.write(val.resolve("COCO_val2014_000000000009.jpg"),
+                jpeg(Files.readAllBytes(data.resolve("rocket.jpg")), 0.5));
+        Files.writeString(tmp.resolve("dataset_coco.json"), """
+                {"images": [
+                 {"filepath": "train2014", "filename": "COCO_train2014_000000000003.jpg", "cocoid": 3, "split": "test",
+                  "sentences": [{"raw": "a cup of coffee on a table"}]},
+                 {"filepath": "val2014", "filename": "COCO_val2014_000000000009.jpg", "cocoid": 9, "split": "val",
+                  "sentences": [{"raw": "%s"}]},
+                 {"filepath": "train2014", "filename": "COCO_train2014_000000000001.jpg", "cocoid": 1,
+                  "split": "train", "sentences": [{"raw": "a woman in a space suit"}]}]}
+                """.formatted(EVAL_CAPTION));
+        Files.writeString(tmp.resolve("captions_train2014.json"), """
+                {"images": [{"id": 1, "file_name": "COCO_train2014_000000000001.jpg"},
+                            {"id": 2, "file_name": "COCO_train2014_000000000002.jpg"},
+                            {"id": 3, "file_name": "COCO_train2014_000000000003.jpg"},
+                            {"id": 4, "file_name": "COCO_train2014_000000000004.jpg"}],
+                 "annotations": [{"id": 11, "image_id": 1, "caption": "A woman astronaut smiling."},
+                                 {"id": 12, "image_id": 1, "caption": "A woman astronaut smiling."},
+                                 {"id": 13, "image_id": 1, "caption": "  "},
+                                 {"id": 21, "image_id": 2, "caption": "%s"},
+                                 {"id": 22, "image_id": 2, "caption": "a cat on a blanket"},
+                                 {"id": 31, "image_id": 3, "caption": "coffee"},
+                                 {"id": 41, "image_id": 4, "caption": "a rocket on the launch pad"}]}
+                """.formatted(EVAL_CAPTION.toUpperCase() + "!"));
+        StringBuilder answers = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            answers.append(i == 0 ? "" : ",").append("{\"answer\": \"").append(i < 8 ? "two" : "three").append("\"}");
+        }
+        Files.writeString(tmp.resolve("questions.json"), """
+                {"questions": [{"image_id": 1, "question": "How many people?", "question_id": 100},
+                               {"image_id": 3, "question": "What is in the cup?", "question_id": 300}]}""");
+        Files.writeString(tmp.resolve("vqa_annotations.json"), "{\"annotations\": [{\"question_id\": 100, \"answers\": ["
+                + answers + "]}, {\"question_id\": 300, \"answers\": [{\"answer\": \"coffee\"}]}]}");
+        Files.writeString(tmp.resolve("refs.json"), """
+                [{"ref_id": 5, "image_id": 2, "ann_id": 50, "split": "train", "sentences": [{"sent": "the cat"}]},
+                 {"ref_id": 6, "image_id": 2, "ann_id": 51, "split": "train", "sentences": [{"sent": "far away"}]},
+                 {"ref_id": 7, "image_id": 2, "ann_id": 50, "split": "val", "sentences": [{"sent": "cat"}]}]""");
+        Files.writeString(tmp.resolve("instances.json"), """
+                {"images": [{"id": 2, "file_name": "COCO_train2014_000000000002.jpg", "width": 451, "height": 300}],
+                 "annotations": [{"id": 50, "image_id": 2, "bbox": [10, 20, 100, 200], "category_id": 17},
+                                 {"id": 51, "image_id": 2, "bbox": [400, 20, 100, 50], "category_id": 17}]}""");
+        StructType shard = new StructType().add("key", DataTypes.StringType).add("jpg", DataTypes.BinaryType)
+                .add("caption", DataTypes.StringType);
+        spark.createDataFrame(List.of(
+                RowFactory.create("000000001", Files.readAllBytes(coco.resolve("COCO_train2014_000000000003.jpg")),
+                        "a coffee cup seen from above"),
+                RowFactory.create("000000002", new byte[]{1, 2, 3}, "broken"),
+                RowFactory.create("000000003", Files.readAllBytes(data.resolve("coins.png")), "old coins")), shard)
+                .coalesce(1).write().parquet(tmp.resolve("cc3m").toString());
+        Files.writeString(tmp.resolve("pile.jsonl"), "{\"text\": \"some clean text about rivers and hills\"}\n"
+                + "{\"text\": \"story: " + EVAL_CAPTION + ", the end\"}\n{\"text\": \n");
+        Properties p = new Properties();
+        p.setProperty("output", tmp.resolve("out").toString());
+        p.setProperty("seed", "7");
+        p.setProperty("source.coco.type", "coco-captions");
+        p.setProperty("source.coco.annotations", tmp.resolve("captions_train2014.json").toString());
+        p.setProperty("source.coco.images", coco.toString());
+        p.setProperty("source.vqa.type", "vqa2");
+        p.setProperty("source.vqa.questions", tmp.resolve("questions.json").toString());
+        p.setProperty("source.vqa.annotations", tmp.resolve("vqa_annotations.json").toString());
+        p.setProperty("source.vqa.images", coco.toString());
+        p.setProperty("source.refcoco.type", "refcoco");
+        p.setProperty("source.refcoco.refs", tmp.resolve("refs.json").toString());
+        p.setProperty("source.refcoco.instances", tmp.resolve("instances.json").toString());
+        p.setProperty("source.refcoco.images", coco.toString());
+        p.setProperty("source.cc3m.type", "img2dataset");
+        p.setProperty("source.cc3m.path", tmp.resolve("cc3m").toString());
+        p.setProperty("source.pile.type", "text-jsonl");
+        p.setProperty("source.pile.path", tmp.resolve("pile.jsonl").toString());
+        p.setProperty("eval.karpathy.type", "karpathy");
+        p.setProperty("eval.karpathy.annotations", tmp.resolve("dataset_coco.json").toString());
+        p.setProperty("eval.karpathy.images", tmp.resolve("coco").toString());
+        return p;
+    }
+
+    @Test
+    void leakageRulesBadRecordsDuplicatesAndOfaTsv(@TempDir Path tmp) throws Exception {
+        Properties p = config(tmp);
+        Map<String, Object> report = CorpusJob.run(spark, CorpusConfig.parse(p));
+        Map<String, String> rules = new HashMap<>();
+        for (Row m : spark.read().parquet(tmp.resolve("out/manifest").toString()).collectAsList()) {
+            rules.merge(m.getAs("record_id"), m.getAs("rule"), (a, b) -> a + "," + b);
+        }
+        assertEquals(Map.of(
+                "coco:31", "canonical_id",          // Karpathy test image 3
+                "vqa:300", "canonical_id",          // a VQA question on that image
+                "coco:41", "phash",                 // image 4, whose half-size copy is Karpathy val image 9
+                "cc3m:000000001", "content_hash",   // the same pixels as image 3, another dataset, no id
+                "cc3m:000000002", "unreadable_image",
+                "coco:21", "text_ngram",            // shares 13 tokens with a Karpathy caption
+                "pile:1", "text_ngram"), rules);
+        Set<String> kept = spark.read().parquet(tmp.resolve("out/parquet").toString()).select("record_id")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().collect(Collectors.toCollection(
+                        TreeSet::new));
+        assertEquals(new TreeSet<>(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003",
+                "pile:0")), kept, "coco:12 repeats coco:11's (image, caption) pair; refcoco:6 and 7 are not kept");
+        assertEquals(1L, report.get("removed_duplicate_pairs"));
+        String bad = report.get("bad_records").toString();
+        assertTrue(bad.contains("empty caption") && bad.contains("box outside the image")
+                && bad.contains("malformed JSON line"), bad);
+
+        List<String> vl = Files.walk(tmp.resolve("out/tsv/vision_language")).filter(f -> f.toString().endsWith(".txt"))
+                .flatMap(f -> {
+                    try {
+                        return Files.readAllLines(f).stream();
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
+        Map<String, String[]> byId = new HashMap<>();
+        vl.forEach(l -> byId.put(l.split("\t", -1)[0], l.split("\t", -1)));
+        assertEquals(5, byId.size());
+        for (String[] cols : byId.values()) {
+            assertEquals(8, cols.length, "uniq_id, image, caption, question, refs, gt_objects, dataset_name, type");
+        }
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("coco/train2014/COCO_train2014_000000000001.jpg")),
+                Base64.getDecoder().decode(byId.get("coco:11")[1]));
+        assertEquals("caption", byId.get("coco:11")[7]);
+        assertEquals("A woman astronaut smiling.", byId.get("coco:11")[2]);
+        assertEquals("1.0|!+two&&0.7|!+three", byId.get("vqa:100")[4]);
+        assertEquals("How many people?", byId.get("vqa:100")[3]);
+        assertEquals("qa", byId.get("vqa:100")[7]);
+        assertEquals("10.00,20.00,110.00,220.00", byId.get("refcoco:5:0")[4]);
+        assertEquals("visual_grounding", byId.get("refcoco:5:0")[7]);
+        assertTrue(Files.exists(tmp.resolve("out/report.json")));
+
+        // targets: one caption, chosen by the seed, the same on a rerun
+        p.setProperty("target.caption", "1");
+        CorpusJob.run(spark, CorpusConfig.parse(p));
+        List<String> captions = spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task = 'caption'")
+                .select("record_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(1, captions.size());
+        CorpusJob.run(spark, CorpusConfig.parse(p));
+        assertEquals(captions, spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task = 'caption'")
+                .select("record_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    }
+
+    @Test
+    void configurationMistakesAreNamed() {
+        Properties p = new Properties();
+        p.setProperty("source.x.type", "flickr");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(p)).getMessage()
+                .contains("source.x.type is 'flickr'"));
+        Properties q = new Properties();
+        q.setProperty("source.x.type", "coco-captions");
+        q.setProperty("target.painting", "3");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(q)).getMessage()
+                .contains("target.painting"));
+        Properties r = new Properties();
+        r.setProperty("source.x.type", "coco-captions");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> CorpusJob.run(spark, CorpusConfig.parse(r)));
+        assertTrue(missing.getMessage().contains("source.x.annotations is required"), missing.getMessage());
+    }
+}
