@@ -32,10 +32,10 @@ import java.util.TreeSet;
  */
 public record CorpusConfig(String output, long seed, int phashMaxDistance, int ngram, boolean cutLeakedText,
                            List<Source> sources, List<EvalSet> evalSets, Map<String, Long> targets) {
-    public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "vqa2", "refcoco", "img2dataset",
-            "text-jsonl");
-    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "image-folder");
-    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "text");
+    public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
+            "img2dataset", "text-jsonl");
+    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "image-folder");
+    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "text");
 
     /** A source: its name (the prefix in the config), type and settings (annotations, images, path, ...). */
     public record Source(String name, String type, Map<String, String> settings) {

@@ -1,5 +1,6 @@
 package ai.ofa.jobs.corpus;
 
+import ai.ofa.jobs.corpus.dedup.ImageGroups;
 import ai.ofa.jobs.corpus.dedup.LeakageFilter;
 import ai.ofa.jobs.corpus.text.NGramLeakage;
 import ai.ofa.jobs.enrich.ReadImagesFromPaths;
@@ -27,7 +28,8 @@ import java.util.Set;
 /**
  * The corpus job (first slice): public datasets in their own formats -> one record model with canonical image keys
  * -> bad records set aside by reason -> leakage filter against the evaluation sets (canonical id, content hash,
- * perceptual hash, 13-gram text overlap) -> identical (image, text) pairs kept once -> per-task targets sampled
+ * perceptual hash, 13-gram text overlap) -> exact and near-duplicate images grouped, identical (image group, text)
+ * pairs kept once -> per-task targets sampled
  * deterministically -> Parquet, OFA's TSV files, a removal manifest and a report.
  *
  * <pre>./ofa corpus --config conf/corpus-example.conf     (spark-submit --class ai.ofa.jobs.corpus.CorpusJob CONF)</pre>
@@ -131,16 +133,19 @@ public final class CorpusJob {
                 functions.lit(n + "-gram shared with an evaluation text").as("detail"));
         Dataset<Row> clean = candidates.filter(functions.not(leaks));
 
-        // identical (image, text) pairs once: the same decoded pixels and the same text fields
-        Dataset<Row> keyed = clean.join(prints.select(functions.col("record_id").as("_rid"),
-                functions.col("content_sha256")), clean.col("record_id").equalTo(functions.col("_rid")), "left")
+        // exact and near-duplicate images collapse to one image group; identical (group, text) pairs are kept once
+        Dataset<Row> groups = ImageGroups.of(prints.filter("fingerprint_error IS NULL"), config.phashMaxDistance());
+        Dataset<Row> recordGroup = prints.select(functions.col("record_id").as("_rid"), functions.col("content_sha256"))
+                .join(groups, "content_sha256").select("_rid", "image_group");
+        Dataset<Row> keyed = clean.join(recordGroup, clean.col("record_id").equalTo(recordGroup.col("_rid")), "left")
                 .drop("_rid");
         Dataset<Row> deduped = keyed.withColumn("_dup", functions.row_number().over(Window.partitionBy(
-                        functions.coalesce(functions.col("content_sha256"), functions.col("record_id")),
+                        functions.coalesce(functions.col("image_group"), functions.col("record_id")),
                         functions.col("task"), functions.coalesce(functions.col("text"), functions.lit("")),
                         functions.coalesce(functions.col("question"), functions.lit("")),
                         functions.coalesce(functions.col("refs"), functions.lit("")))
-                .orderBy("record_id"))).cache();
+                // the copy with a dataset-linked image key stays (it keeps its identity), then the smallest id
+                .orderBy(functions.col("image_key").isNull(), functions.col("record_id")))).cache();
         Dataset<Row> duplicates = deduped.filter("_dup > 1");
         Dataset<Row> unique = deduped.filter("_dup = 1").drop("_dup");
 
@@ -187,7 +192,10 @@ public final class CorpusJob {
         return out;
     }
 
-    /** OFA's TSV files: vision-language (caption, qa, visual_grounding) and text, sharded by Spark partition. */
+    /**
+     * OFA's TSV files, sharded by Spark partition: vision-language (caption, qa, visual_grounding), detection
+     * (uniq_id, image, boxes) and text.
+     */
     private static void writeTsv(SparkSession spark, Dataset<Row> corpus, String out) {
         spark.udf().register("ofa_vl_tsv", (org.apache.spark.sql.api.java.UDF6<String, byte[], String, String,
                 String, String, String>) (id, image, text, question, refs, task) -> OfaTsv.visionLanguage(id, image,
@@ -195,7 +203,12 @@ public final class CorpusJob {
                 DataTypes.StringType);
         spark.udf().register("ofa_text_tsv", (org.apache.spark.sql.api.java.UDF2<String, String, String>)
                 OfaTsv::text, DataTypes.StringType);
-        corpus.filter("task != 'text'").select(functions.callUDF("ofa_vl_tsv", functions.col("record_id"),
+        spark.udf().register("ofa_det_tsv", (org.apache.spark.sql.api.java.UDF3<String, byte[], String, String>)
+                OfaTsv::detection, DataTypes.StringType);
+        corpus.filter("task = 'detection'").select(functions.callUDF("ofa_det_tsv", functions.col("record_id"),
+                        functions.col("image"), functions.col("refs")))
+                .write().mode("overwrite").text(out + "/tsv/detection");
+        corpus.filter("task NOT IN ('text', 'detection')").select(functions.callUDF("ofa_vl_tsv", functions.col("record_id"),
                         functions.col("image"), functions.col("text"), functions.col("question"),
                         functions.col("refs"), functions.col("task")))
                 .write().mode("overwrite").text(out + "/tsv/vision_language");

@@ -33,6 +33,9 @@ import java.util.Map;
  * <li>{@code refcoco}: {@code refs} (the refs pickle as JSON: ref_id, image_id, ann_id, split, sentences),
  * {@code instances} (COCO instances JSON), {@code images} folder; training refs only ({@code splits}, default
  * train).</li>
+ * <li>{@code coco-instances}: detection, one record per image with all its boxes: {@code annotations} (COCO
+ * instances JSON; also Objects365, which uses the same format, with {@code key_prefix} objects365), {@code images}.
+ * Crowd regions are left out.</li>
  * <li>{@code img2dataset}: {@code path} (its Parquet output), {@code image_col} (default jpg).</li>
  * <li>{@code text-jsonl}: {@code path} (JSON lines with a {@code text} field).</li>
  * </ul>
@@ -74,6 +77,7 @@ final class CorpusRecords {
             case "coco-captions" -> spark.createDataFrame(cocoCaptions(s), SCHEMA);
             case "vqa2" -> spark.createDataFrame(vqa2(s), SCHEMA);
             case "refcoco" -> spark.createDataFrame(refcoco(s), SCHEMA);
+            case "coco-instances" -> spark.createDataFrame(cocoInstances(s), SCHEMA);
             case "img2dataset" -> img2dataset(spark, s);
             case "text-jsonl" -> textJsonl(spark, s);
             default -> throw new IllegalArgumentException("Unknown source type " + s.type());
@@ -192,6 +196,50 @@ final class CorpusRecords {
         return out;
     }
 
+    /** OFA's detection refs: {@code x0,y0,x1,y1,cat_id,cat_name&&...} in absolute pixels. */
+    static List<Row> cocoInstances(CorpusConfig.Source s) {
+        JsonNode coco = json(s.require("annotations"), "COCO instances file");
+        String images = s.require("images");
+        String prefix = s.settings().getOrDefault("key_prefix", "coco");
+        Map<String, String> names = new HashMap<>();
+        coco.path("categories").forEach(c -> names.put(c.path("id").asText(), c.path("name").asText()));
+        Map<String, List<JsonNode>> byImage = new LinkedHashMap<>();
+        coco.path("images").forEach(im -> byImage.put(im.path("id").asText(), new ArrayList<>()));
+        for (JsonNode a : coco.path("annotations")) {
+            List<JsonNode> list = byImage.get(a.path("image_id").asText());
+            if (list != null && a.path("iscrowd").asInt(0) == 0) {
+                list.add(a);
+            }
+        }
+        List<Row> out = new ArrayList<>();
+        for (JsonNode im : coco.path("images")) {
+            String id = im.path("id").asText();
+            double w = im.path("width").asDouble();
+            double h = im.path("height").asDouble();
+            List<String> boxes = new ArrayList<>();
+            String bad = null;
+            for (JsonNode a : byImage.get(id)) {
+                JsonNode b = a.path("bbox");
+                double x0 = b.path(0).asDouble();
+                double y0 = b.path(1).asDouble();
+                double x1 = x0 + b.path(2).asDouble();
+                double y1 = y0 + b.path(3).asDouble();
+                if (x0 < 0 || y0 < 0 || x1 > w + 0.5 || y1 > h + 0.5 || x1 <= x0 || y1 <= y0) {
+                    bad = "box outside the image";
+                }
+                String cat = a.path("category_id").asText();
+                boxes.add(String.format(Locale.ROOT, "%.2f,%.2f,%.2f,%.2f,%s,%s", x0, y0, x1, y1, cat,
+                        names.getOrDefault(cat, cat)));
+            }
+            if (boxes.isEmpty() && bad == null) {
+                bad = "image without objects";
+            }
+            out.add(row(s.name() + ":" + id, s.name(), "detection", prefix + ":" + id,
+                    join(images, im.path("file_name").asText()), null, null, null, String.join("&&", boxes), bad));
+        }
+        return out;
+    }
+
     static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s) {
         String imageCol = s.settings().getOrDefault("image_col", "jpg");
         Dataset<Row> df = spark.read().parquet(s.require("path"));
@@ -265,6 +313,17 @@ final class CorpusRecords {
                             file == null ? null : join(images, file),
                             scala.jdk.javaapi.CollectionConverters.asScala(texts).toSeq()));
                 }
+            }
+            case "vqa2" -> {
+                JsonNode questions = json(e.require("questions"), "VQAv2 questions file");
+                String images = e.require("images");
+                String pattern = e.settings().getOrDefault("file_pattern", "COCO_val2014_%012d.jpg");
+                Map<String, List<String>> byImage = new LinkedHashMap<>();
+                questions.path("questions").forEach(q -> byImage.computeIfAbsent(q.path("image_id").asText(),
+                        k -> new ArrayList<>()).add(q.path("question").asText()));
+                byImage.forEach((id, qs) -> out.add(RowFactory.create(e.name(), id, "coco:" + id,
+                        join(images, String.format(Locale.ROOT, pattern, Long.parseLong(id))),
+                        scala.jdk.javaapi.CollectionConverters.asScala(qs).toSeq())));
             }
             case "image-folder" -> {
                 Path dir = Path.of(e.require("path"));

@@ -4,7 +4,8 @@ import java.util.Base64;
 
 /**
  * OFA's training TSV rows, in the reference loader's column order: vision-language
- * (uniq_id, image, caption, question, refs, gt_objects, dataset_name, type) and text (uniq_id, text). Images are
+ * (uniq_id, image, caption, question, refs, gt_objects, dataset_name, type), detection (uniq_id, image, boxes) and
+ * text (uniq_id, text). Images are
  * base64 (standard alphabet); tabs and newlines inside texts become spaces, since they would split columns.
  *
  * <pre>{@code String line = OfaTsv.visionLanguage("coco:1", jpeg, "a cat", "", "", "", "coco", "caption");}</pre>
@@ -17,6 +18,11 @@ public final class OfaTsv {
                                         String gtObjects, String dataset, String type) {
         return String.join("\t", clean(id), Base64.getEncoder().encodeToString(image), clean(caption),
                 clean(question), clean(refs), clean(gtObjects), clean(dataset), clean(type));
+    }
+
+    /** Detection: uniq_id, image, {@code x0,y0,x1,y1,cat_id,cat_name&&...}. */
+    public static String detection(String id, byte[] image, String boxes) {
+        return String.join("\t", clean(id), Base64.getEncoder().encodeToString(image), clean(boxes));
     }
 
     public static String text(String id, String text) {

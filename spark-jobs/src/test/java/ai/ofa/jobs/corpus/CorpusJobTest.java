@@ -116,13 +116,28 @@ class CorpusJobTest {
                 {"images": [{"id": 2, "file_name": "COCO_train2014_000000000002.jpg", "width": 451, "height": 300}],
                  "annotations": [{"id": 50, "image_id": 2, "bbox": [10, 20, 100, 200], "category_id": 17},
                                  {"id": 51, "image_id": 2, "bbox": [400, 20, 100, 50], "category_id": 17}]}""");
+        Files.writeString(tmp.resolve("instances_train2014.json"), """
+                {"images": [{"id": 1, "file_name": "COCO_train2014_000000000001.jpg", "width": 512, "height": 512},
+                            {"id": 3, "file_name": "COCO_train2014_000000000003.jpg", "width": 400, "height": 400},
+                            {"id": 4, "file_name": "COCO_train2014_000000000004.jpg", "width": 10, "height": 10}],
+                 "categories": [{"id": 1, "name": "person"}, {"id": 47, "name": "cup"}],
+                 "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [100, 50, 300, 400], "iscrowd": 0},
+                                 {"id": 2, "image_id": 1, "category_id": 1, "bbox": [0, 0, 512, 512], "iscrowd": 1},
+                                 {"id": 3, "image_id": 3, "category_id": 47, "bbox": [10, 10, 100, 100], "iscrowd": 0},
+                                 {"id": 4, "image_id": 4, "category_id": 47, "bbox": [5, 5, 100, 100], "iscrowd": 0}]}
+                """);
         StructType shard = new StructType().add("key", DataTypes.StringType).add("jpg", DataTypes.BinaryType)
                 .add("caption", DataTypes.StringType);
         spark.createDataFrame(List.of(
                 RowFactory.create("000000001", Files.readAllBytes(coco.resolve("COCO_train2014_000000000003.jpg")),
                         "a coffee cup seen from above"),
                 RowFactory.create("000000002", new byte[]{1, 2, 3}, "broken"),
-                RowFactory.create("000000003", Files.readAllBytes(data.resolve("coins.png")), "old coins")), shard)
+                RowFactory.create("000000003", Files.readAllBytes(data.resolve("coins.png")), "old coins"),
+                // a smaller copy of COCO image 1 with one of its captions: the same (image, text) pair
+                RowFactory.create("000000004", jpeg(Files.readAllBytes(data.resolve("astronaut.png")), 0.6),
+                        "A woman astronaut smiling."),
+                RowFactory.create("000000005", jpeg(Files.readAllBytes(data.resolve("astronaut.png")), 0.6),
+                        "an astronaut")), shard)
                 .coalesce(1).write().parquet(tmp.resolve("cc3m").toString());
         Files.writeString(tmp.resolve("pile.jsonl"), "{\"text\": \"some clean text about rivers and hills\"}\n"
                 + "{\"text\": \"story: " + EVAL_CAPTION + ", the end\"}\n{\"text\": \n");
@@ -140,6 +155,9 @@ class CorpusJobTest {
         p.setProperty("source.refcoco.refs", tmp.resolve("refs.json").toString());
         p.setProperty("source.refcoco.instances", tmp.resolve("instances.json").toString());
         p.setProperty("source.refcoco.images", coco.toString());
+        p.setProperty("source.det.type", "coco-instances");
+        p.setProperty("source.det.annotations", tmp.resolve("instances_train2014.json").toString());
+        p.setProperty("source.det.images", coco.toString());
         p.setProperty("source.cc3m.type", "img2dataset");
         p.setProperty("source.cc3m.path", tmp.resolve("cc3m").toString());
         p.setProperty("source.pile.type", "text-jsonl");
@@ -164,14 +182,22 @@ class CorpusJobTest {
                 "coco:41", "phash",                 // image 4, whose half-size copy is Karpathy val image 9
                 "cc3m:000000001", "content_hash",   // the same pixels as image 3, another dataset, no id
                 "cc3m:000000002", "unreadable_image",
+                "det:3", "canonical_id",            // detection on the Karpathy test image
                 "coco:21", "text_ngram",            // shares 13 tokens with a Karpathy caption
                 "pile:1", "text_ngram"), rules);
         Set<String> kept = spark.read().parquet(tmp.resolve("out/parquet").toString()).select("record_id")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().collect(Collectors.toCollection(
                         TreeSet::new));
         assertEquals(new TreeSet<>(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003",
-                "pile:0")), kept, "coco:12 repeats coco:11's (image, caption) pair; refcoco:6 and 7 are not kept");
-        assertEquals(1L, report.get("removed_duplicate_pairs"));
+                "cc3m:000000005", "pile:0", "det:1")), kept, "coco:12 and cc3m:000000004 (a near-duplicate image) repeat coco:11's (image, caption) pair; refcoco:6 "
+                + "and 7 are not kept");
+        assertEquals(2L, report.get("removed_duplicate_pairs"));
+        Map<String, String> group = new HashMap<>();
+        spark.read().parquet(tmp.resolve("out/parquet").toString()).select("record_id", "image_group").collectAsList()
+                .forEach(r -> group.put(r.getString(0), r.getString(1)));
+        assertEquals(group.get("coco:11"), group.get("cc3m:000000005"), "near-duplicate images: one image group");
+        assertEquals(group.get("coco:11"), group.get("det:1"));
+        assertTrue(!group.get("coco:11").equals(group.get("coco:22")));
         String bad = report.get("bad_records").toString();
         assertTrue(bad.contains("empty caption") && bad.contains("box outside the image")
                 && bad.contains("malformed JSON line"), bad);
@@ -186,7 +212,7 @@ class CorpusJobTest {
                 }).toList();
         Map<String, String[]> byId = new HashMap<>();
         vl.forEach(l -> byId.put(l.split("\t", -1)[0], l.split("\t", -1)));
-        assertEquals(5, byId.size());
+        assertEquals(6, byId.size(), "coco:11, coco:22, vqa:100, refcoco:5:0, cc3m:000000003 and 000000005");
         for (String[] cols : byId.values()) {
             assertEquals(8, cols.length, "uniq_id, image, caption, question, refs, gt_objects, dataset_name, type");
         }
@@ -200,6 +226,19 @@ class CorpusJobTest {
         assertEquals("10.00,20.00,110.00,220.00", byId.get("refcoco:5:0")[4]);
         assertEquals("visual_grounding", byId.get("refcoco:5:0")[7]);
         assertTrue(Files.exists(tmp.resolve("out/report.json")));
+        List<String> det = Files.walk(tmp.resolve("out/tsv/detection")).filter(f -> f.toString().endsWith(".txt"))
+                .flatMap(f -> {
+                    try {
+                        return Files.readAllLines(f).stream();
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
+        assertEquals(1, det.size(), "det:1 only (det:3 leaked, det:4 has a box outside its image)");
+        String[] d = det.get(0).split("\t", -1);
+        assertEquals(3, d.length);
+        assertEquals("det:1", d[0]);
+        assertEquals("100.00,50.00,400.00,450.00,1,person", d[2], "absolute corners; the crowd region left out");
 
         // targets: one caption, chosen by the seed, the same on a rerun
         p.setProperty("target.caption", "1");
