@@ -31,11 +31,12 @@ import java.util.TreeSet;
  * </pre>
  */
 public record CorpusConfig(String output, long seed, int phashMaxDistance, int ngram, boolean cutLeakedText,
-                           List<Source> sources, List<EvalSet> evalSets, Map<String, Long> targets) {
+                           boolean itmNegatives, List<Source> sources, List<EvalSet> evalSets,
+                           Map<String, Long> targets) {
     public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
-            "img2dataset", "text-jsonl");
-    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "image-folder");
-    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "text");
+            "visual-genome", "img2dataset", "text-jsonl");
+    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "snli-ve", "image-folder");
+    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "itm", "text");
 
     /** A source: its name (the prefix in the config), type and settings (annotations, images, path, ...). */
     public record Source(String name, String type, Map<String, String> settings) {
@@ -75,7 +76,7 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int n
         Map<String, Map<String, String>> sources = new LinkedHashMap<>();
         Map<String, Map<String, String>> evals = new LinkedHashMap<>();
         Map<String, Long> targets = new LinkedHashMap<>();
-        Set<String> known = Set.of("output", "seed", "phash.max_distance", "text.ngram", "text.leak");
+        Set<String> known = Set.of("output", "seed", "phash.max_distance", "text.ngram", "text.leak", "itm.negatives");
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
             String value = p.getProperty(key).strip();
             String[] parts = key.split("\\.", 3);
@@ -123,7 +124,8 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int n
                 (int) number("phash.max_distance", p.getProperty("phash.max_distance",
                         String.valueOf(CorpusDefaults.PHASH_MAX_DISTANCE))),
                 (int) number("text.ngram", p.getProperty("text.ngram", String.valueOf(CorpusDefaults.LEAKAGE_NGRAM))),
-                leak.equals("cut"), List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
+                leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
+                List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
     }
 
     private static long number(String key, String value) {

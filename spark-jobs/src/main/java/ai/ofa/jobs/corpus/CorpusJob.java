@@ -132,6 +132,20 @@ public final class CorpusJob {
                 functions.lit(null).cast("int").as("distance"),
                 functions.lit(n + "-gram shared with an evaluation text").as("detail"));
         Dataset<Row> clean = candidates.filter(functions.not(leaks));
+        if (config.cutLeakedText()) {
+            // text documents are cut around the leaked spans (pieces of 8+ tokens kept); captions and questions
+            // that leak are dropped either way
+            spark.udf().register("ofa_text_cut", (org.apache.spark.sql.api.java.UDF1<String, scala.collection.Seq<String>>)
+                    t -> scala.jdk.javaapi.CollectionConverters.asScala(NGramLeakage.cut(t, ngrams.value(), n, 8)
+                            .pieces()).toSeq(), DataTypes.createArrayType(DataTypes.StringType));
+            Dataset<Row> cut = candidates.filter(leaks.and(functions.col("task").equalTo("text")))
+                    .select(functions.col("*"), functions.posexplode(functions.callUDF("ofa_text_cut",
+                            functions.col("text"))).as(new String[]{"_pos", "_piece"}))
+                    .withColumn("record_id", functions.concat_ws(":", functions.col("record_id"),
+                            functions.concat(functions.lit("piece"), functions.col("_pos").cast("string"))))
+                    .withColumn("text", functions.col("_piece")).drop("_pos", "_piece");
+            clean = clean.unionByName(cut);
+        }
 
         // exact and near-duplicate images collapse to one image group; identical (group, text) pairs are kept once
         Dataset<Row> groups = ImageGroups.of(prints.filter("fingerprint_error IS NULL"), config.phashMaxDistance());
@@ -148,6 +162,9 @@ public final class CorpusJob {
                 .orderBy(functions.col("image_key").isNull(), functions.col("record_id")))).cache();
         Dataset<Row> duplicates = deduped.filter("_dup > 1");
         Dataset<Row> unique = deduped.filter("_dup = 1").drop("_dup");
+        if (config.itmNegatives()) {
+            unique = unique.unionByName(imageTextMatching(unique, config.seed()));
+        }
 
         // per-task targets, deterministic for the seed
         Dataset<Row> ranked = unique.withColumn("_rank", functions.row_number().over(Window.partitionBy("task")
@@ -179,6 +196,41 @@ public final class CorpusJob {
         return report;
     }
 
+    /**
+     * Image-text matching examples from the captions, with OFA's instruction: each caption with its own image
+     * (answer yes), and each image with the caption that follows it in a seeded order when that caption belongs to
+     * another image group (answer no). Written as qa rows, which the reference loader reads as question/answer.
+     */
+    static Dataset<Row> imageTextMatching(Dataset<Row> records, long seed) {
+        Dataset<Row> caps = records.filter("task = 'caption'")
+                .withColumn("_h", functions.xxhash64(functions.col("record_id"), functions.lit(seed)));
+        // neighbours in a seeded order, within buckets of about 100k captions (no single global sort), cyclic
+        long buckets = Math.max(1, caps.count() / 100_000);
+        org.apache.spark.sql.expressions.WindowSpec w = Window.partitionBy(functions.pmod(functions.col("_h"),
+                functions.lit(buckets))).orderBy("_h");
+        org.apache.spark.sql.expressions.WindowSpec whole = w.rowsBetween(Window.unboundedPreceding(),
+                Window.unboundedFollowing());
+        Dataset<Row> paired = caps
+                .withColumn("_neg_text", functions.coalesce(functions.lead("text", 1).over(w),
+                        functions.first("text").over(whole)))
+                .withColumn("_neg_group", functions.coalesce(functions.lead("image_group", 1).over(w),
+                        functions.first("image_group").over(whole)))
+                .withColumn("_neg_id", functions.coalesce(functions.lead("record_id", 1).over(w),
+                        functions.first("record_id").over(whole)));
+        Column question = functions.concat(functions.lit("does the image describe \" "), functions.col("text"),
+                functions.lit(" \"?"));
+        Dataset<Row> yes = paired.withColumn("question", question).withColumn("refs", functions.lit("1.0|!+yes"))
+                .withColumn("record_id", functions.concat(functions.col("record_id"), functions.lit(":itm-yes")));
+        Dataset<Row> no = paired.filter(functions.col("_neg_id").notEqual(functions.col("record_id"))
+                        .and(functions.not(functions.col("_neg_group").eqNullSafe(functions.col("image_group")))))
+                .withColumn("question", functions.concat(functions.lit("does the image describe \" "),
+                        functions.col("_neg_text"), functions.lit(" \"?")))
+                .withColumn("refs", functions.lit("1.0|!+no"))
+                .withColumn("record_id", functions.concat(functions.col("record_id"), functions.lit(":itm-no")));
+        return yes.unionByName(no).withColumn("task", functions.lit("itm")).withColumn("text",
+                functions.lit(null).cast("string")).drop("_h", "_neg_text", "_neg_group", "_neg_id");
+    }
+
     private static List<Map<String, Object>> counts(Dataset<Row> grouped) {
         List<Map<String, Object>> out = new ArrayList<>();
         String[] cols = grouped.columns();
@@ -199,7 +251,8 @@ public final class CorpusJob {
     private static void writeTsv(SparkSession spark, Dataset<Row> corpus, String out) {
         spark.udf().register("ofa_vl_tsv", (org.apache.spark.sql.api.java.UDF6<String, byte[], String, String,
                 String, String, String>) (id, image, text, question, refs, task) -> OfaTsv.visionLanguage(id, image,
-                task.equals("qa") ? "" : text, question, refs, "", id.substring(0, id.indexOf(':')), task),
+                task.equals("qa") || task.equals("itm") ? "" : text, question, refs, "",
+                id.substring(0, id.indexOf(':')), task.equals("itm") ? "qa" : task),
                 DataTypes.StringType);
         spark.udf().register("ofa_text_tsv", (org.apache.spark.sql.api.java.UDF2<String, String, String>)
                 OfaTsv::text, DataTypes.StringType);

@@ -36,6 +36,9 @@ import java.util.Map;
  * <li>{@code coco-instances}: detection, one record per image with all its boxes: {@code annotations} (COCO
  * instances JSON; also Objects365, which uses the same format, with {@code key_prefix} objects365), {@code images}.
  * Crowd regions are left out.</li>
+ * <li>{@code visual-genome}: {@code image_data} (image_data.json: coco_id and flickr_id link images to COCO and
+ * Flickr30k), {@code images} (folder of ID.jpg), and any of {@code regions} (region_descriptions.json: grounding),
+ * {@code qas} (question_answers.json: VQA), {@code objects} (objects.json: detection).</li>
  * <li>{@code img2dataset}: {@code path} (its Parquet output), {@code image_col} (default jpg).</li>
  * <li>{@code text-jsonl}: {@code path} (JSON lines with a {@code text} field).</li>
  * </ul>
@@ -78,6 +81,7 @@ final class CorpusRecords {
             case "vqa2" -> spark.createDataFrame(vqa2(s), SCHEMA);
             case "refcoco" -> spark.createDataFrame(refcoco(s), SCHEMA);
             case "coco-instances" -> spark.createDataFrame(cocoInstances(s), SCHEMA);
+            case "visual-genome" -> spark.createDataFrame(visualGenome(s), SCHEMA);
             case "img2dataset" -> img2dataset(spark, s);
             case "text-jsonl" -> textJsonl(spark, s);
             default -> throw new IllegalArgumentException("Unknown source type " + s.type());
@@ -240,6 +244,88 @@ final class CorpusRecords {
         return out;
     }
 
+    /** Every dataset id of a Visual Genome image, '|'-separated: coco:ID and flickr30k:ID where linked, vg:ID. */
+    static String vgKeys(JsonNode im) {
+        List<String> keys = new ArrayList<>();
+        if (!im.path("coco_id").isNull() && !im.path("coco_id").isMissingNode()) {
+            keys.add("coco:" + im.path("coco_id").asText());
+        }
+        if (!im.path("flickr_id").isNull() && !im.path("flickr_id").isMissingNode()) {
+            keys.add("flickr30k:" + im.path("flickr_id").asText());
+        }
+        keys.add("vg:" + im.path("image_id").asText());
+        return String.join("|", keys);
+    }
+
+    static List<Row> visualGenome(CorpusConfig.Source s) {
+        String images = s.require("images");
+        Map<String, JsonNode> meta = new HashMap<>();
+        json(s.require("image_data"), "Visual Genome image_data.json").forEach(im ->
+                meta.put(im.path("image_id").asText(), im));
+        List<Row> out = new ArrayList<>();
+        java.util.function.BiFunction<String, double[], String> outside = (id, b) -> {
+            JsonNode im = meta.get(id);
+            if (im == null) {
+                return "image id not in image_data";
+            }
+            return b[0] < 0 || b[1] < 0 || b[2] > im.path("width").asDouble() + 0.5
+                    || b[3] > im.path("height").asDouble() + 0.5 || b[2] <= b[0] || b[3] <= b[1]
+                    ? "box outside the image" : null;
+        };
+        if (s.settings().containsKey("regions")) {
+            for (JsonNode img : json(s.settings().get("regions"), "Visual Genome region_descriptions.json")) {
+                for (JsonNode r : img.path("regions")) {
+                    String id = r.path("image_id").asText(img.path("id").asText());
+                    double[] b = {r.path("x").asDouble(), r.path("y").asDouble(),
+                        r.path("x").asDouble() + r.path("width").asDouble(),
+                        r.path("y").asDouble() + r.path("height").asDouble()};
+                    String phrase = r.path("phrase").asText("").strip();
+                    String bad = outside.apply(id, b);
+                    out.add(row(s.name() + ":region:" + r.path("region_id").asText(), s.name(), "visual_grounding",
+                            meta.containsKey(id) ? vgKeys(meta.get(id)) : "vg:" + id, join(images, id + ".jpg"), null,
+                            phrase, null, String.format(Locale.ROOT, "%.2f,%.2f,%.2f,%.2f", b[0], b[1], b[2], b[3]),
+                            bad != null ? bad : phrase.isEmpty() ? "empty expression" : null));
+                }
+            }
+        }
+        if (s.settings().containsKey("qas")) {
+            for (JsonNode img : json(s.settings().get("qas"), "Visual Genome question_answers.json")) {
+                for (JsonNode qa : img.path("qas")) {
+                    String id = qa.path("image_id").asText(img.path("id").asText());
+                    String answer = qa.path("answer").asText("").strip().toLowerCase(Locale.ROOT)
+                            .replaceAll("[.!]+$", "");
+                    String question = qa.path("question").asText("").strip();
+                    String bad = !meta.containsKey(id) ? "image id not in image_data"
+                            : question.isEmpty() ? "empty question" : answer.isEmpty() ? "question without answers" : null;
+                    out.add(row(s.name() + ":qa:" + qa.path("qa_id").asText(), s.name(), "qa",
+                            meta.containsKey(id) ? vgKeys(meta.get(id)) : "vg:" + id, join(images, id + ".jpg"), null,
+                            null, question, "1.0|!+" + answer, bad));
+                }
+            }
+        }
+        if (s.settings().containsKey("objects")) {
+            for (JsonNode img : json(s.settings().get("objects"), "Visual Genome objects.json")) {
+                String id = img.path("image_id").asText();
+                List<String> boxes = new ArrayList<>();
+                String bad = meta.containsKey(id) ? null : "image id not in image_data";
+                for (JsonNode o : img.path("objects")) {
+                    double[] b = {o.path("x").asDouble(), o.path("y").asDouble(),
+                        o.path("x").asDouble() + o.path("w").asDouble(), o.path("y").asDouble() + o.path("h").asDouble()};
+                    String why = outside.apply(id, b);
+                    bad = bad != null ? bad : why;
+                    String name = o.path("names").path(0).asText("object");
+                    boxes.add(String.format(Locale.ROOT, "%.2f,%.2f,%.2f,%.2f,%s,%s", b[0], b[1], b[2], b[3],
+                            name, name));
+                }
+                out.add(row(s.name() + ":objects:" + id, s.name(), "detection",
+                        meta.containsKey(id) ? vgKeys(meta.get(id)) : "vg:" + id, join(images, id + ".jpg"), null,
+                        null, null, String.join("&&", boxes),
+                        bad != null ? bad : boxes.isEmpty() ? "image without objects" : null));
+            }
+        }
+        return out;
+    }
+
     static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s) {
         String imageCol = s.settings().getOrDefault("image_col", "jpg");
         Dataset<Row> df = spark.read().parquet(s.require("path"));
@@ -324,6 +410,27 @@ final class CorpusRecords {
                 byImage.forEach((id, qs) -> out.add(RowFactory.create(e.name(), id, "coco:" + id,
                         join(images, String.format(Locale.ROOT, pattern, Long.parseLong(id))),
                         scala.jdk.javaapi.CollectionConverters.asScala(qs).toSeq())));
+            }
+            case "snli-ve" -> {
+                // SNLI-VE jsonl: Flickr30K_ID (or Flickr30kID) and the hypothesis (sentence2), by image
+                Map<String, List<String>> byImage = new LinkedHashMap<>();
+                String file = e.require("annotations");
+                try {
+                    for (String line : Files.readAllLines(Path.of(file))) {
+                        if (line.isBlank()) {
+                            continue;
+                        }
+                        JsonNode n = JSON.readTree(line);
+                        String id = n.has("Flickr30K_ID") ? n.path("Flickr30K_ID").asText() : n.path("Flickr30kID").asText();
+                        byImage.computeIfAbsent(id, k -> new ArrayList<>()).add(n.path("sentence2").asText());
+                    }
+                } catch (IOException ex) {
+                    throw new IllegalArgumentException("Cannot read eval." + e.name() + ".annotations " + file + ": "
+                            + ex.getMessage(), ex);
+                }
+                String images = e.require("images");
+                byImage.forEach((id, hyps) -> out.add(RowFactory.create(e.name(), id, "flickr30k:" + id,
+                        join(images, id + ".jpg"), scala.jdk.javaapi.CollectionConverters.asScala(hyps).toSeq())));
             }
             case "image-folder" -> {
                 Path dir = Path.of(e.require("path"));

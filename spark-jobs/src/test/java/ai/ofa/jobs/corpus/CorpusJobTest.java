@@ -126,6 +126,33 @@ class CorpusJobTest {
                                  {"id": 3, "image_id": 3, "category_id": 47, "bbox": [10, 10, 100, 100], "iscrowd": 0},
                                  {"id": 4, "image_id": 4, "category_id": 47, "bbox": [5, 5, 100, 100], "iscrowd": 0}]}
                 """);
+        Path vg = tmp.resolve("vg");
+        Files.createDirectories(vg);
+        Files.write(vg.resolve("100.jpg"), jpeg(Files.readAllBytes(data.resolve("coins.png")), 1.0));
+        Files.write(vg.resolve("101.jpg"), jpeg(Files.readAllBytes(data.resolve("camera.png")), 1.0));
+        Files.write(vg.resolve("102.jpg"), jpeg(Files.readAllBytes(data.resolve("moon.png")), 1.0));
+        Files.writeString(tmp.resolve("image_data.json"), """
+                [{"image_id": 100, "width": 384, "height": 303, "coco_id": 3, "flickr_id": null},
+                 {"image_id": 101, "width": 512, "height": 512, "coco_id": null, "flickr_id": 77},
+                 {"image_id": 102, "width": 512, "height": 512, "coco_id": null, "flickr_id": null}]""");
+        Files.writeString(tmp.resolve("region_descriptions.json"), """
+                [{"id": 100, "regions": [{"region_id": 1, "image_id": 100, "x": 10, "y": 10, "width": 50,
+                  "height": 50, "phrase": "a shiny coin"}]},
+                 {"id": 101, "regions": [{"region_id": 2, "image_id": 101, "x": 10, "y": 10, "width": 50,
+                  "height": 50, "phrase": "a man with a camera"}]},
+                 {"id": 102, "regions": [{"region_id": 3, "image_id": 102, "x": 100, "y": 120, "width": 200,
+                  "height": 150, "phrase": "a dark crater"}]}]""");
+        Files.writeString(tmp.resolve("question_answers.json"), """
+                [{"id": 102, "qas": [{"qa_id": 9, "image_id": 102, "question": "What color is the moon?",
+                  "answer": "Grey."}]}]""");
+        Files.writeString(tmp.resolve("objects.json"), """
+                [{"image_id": 102, "objects": [{"object_id": 5, "x": 0, "y": 0, "w": 512, "h": 512,
+                  "names": ["moon"]}]}]""");
+        Path flickr = tmp.resolve("flickr30k");
+        Files.createDirectories(flickr);
+        Files.write(flickr.resolve("77.jpg"), jpeg(Files.readAllBytes(data.resolve("page.png")), 1.0));
+        Files.writeString(tmp.resolve("snli_ve_test.jsonl"), "{\"Flickr30K_ID\": \"77\", \"sentence2\": "
+                + "\"A man takes a photo.\", \"gold_label\": \"entailment\"}\n");
         StructType shard = new StructType().add("key", DataTypes.StringType).add("jpg", DataTypes.BinaryType)
                 .add("caption", DataTypes.StringType);
         spark.createDataFrame(List.of(
@@ -158,6 +185,15 @@ class CorpusJobTest {
         p.setProperty("source.det.type", "coco-instances");
         p.setProperty("source.det.annotations", tmp.resolve("instances_train2014.json").toString());
         p.setProperty("source.det.images", coco.toString());
+        p.setProperty("source.vg.type", "visual-genome");
+        p.setProperty("source.vg.image_data", tmp.resolve("image_data.json").toString());
+        p.setProperty("source.vg.images", vg.toString());
+        p.setProperty("source.vg.regions", tmp.resolve("region_descriptions.json").toString());
+        p.setProperty("source.vg.qas", tmp.resolve("question_answers.json").toString());
+        p.setProperty("source.vg.objects", tmp.resolve("objects.json").toString());
+        p.setProperty("eval.snli.type", "snli-ve");
+        p.setProperty("eval.snli.annotations", tmp.resolve("snli_ve_test.jsonl").toString());
+        p.setProperty("eval.snli.images", flickr.toString());
         p.setProperty("source.cc3m.type", "img2dataset");
         p.setProperty("source.cc3m.path", tmp.resolve("cc3m").toString());
         p.setProperty("source.pile.type", "text-jsonl");
@@ -183,13 +219,16 @@ class CorpusJobTest {
                 "cc3m:000000001", "content_hash",   // the same pixels as image 3, another dataset, no id
                 "cc3m:000000002", "unreadable_image",
                 "det:3", "canonical_id",            // detection on the Karpathy test image
+                "vg:region:1", "canonical_id",      // a VG image whose coco_id is the Karpathy test image
+                "vg:region:2", "canonical_id",      // a VG image whose flickr_id is an SNLI-VE test image
                 "coco:21", "text_ngram",            // shares 13 tokens with a Karpathy caption
                 "pile:1", "text_ngram"), rules);
-        Set<String> kept = spark.read().parquet(tmp.resolve("out/parquet").toString()).select("record_id")
+        Set<String> kept = spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task != 'itm'")
+                .select("record_id")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().collect(Collectors.toCollection(
                         TreeSet::new));
         assertEquals(new TreeSet<>(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003",
-                "cc3m:000000005", "pile:0", "det:1")), kept, "coco:12 and cc3m:000000004 (a near-duplicate image) repeat coco:11's (image, caption) pair; refcoco:6 "
+                "cc3m:000000005", "pile:0", "det:1", "vg:region:3", "vg:qa:9", "vg:objects:102")), kept, "coco:12 and cc3m:000000004 (a near-duplicate image) repeat coco:11's (image, caption) pair; refcoco:6 "
                 + "and 7 are not kept");
         assertEquals(2L, report.get("removed_duplicate_pairs"));
         Map<String, String> group = new HashMap<>();
@@ -212,7 +251,26 @@ class CorpusJobTest {
                 }).toList();
         Map<String, String[]> byId = new HashMap<>();
         vl.forEach(l -> byId.put(l.split("\t", -1)[0], l.split("\t", -1)));
-        assertEquals(6, byId.size(), "coco:11, coco:22, vqa:100, refcoco:5:0, cc3m:000000003 and 000000005");
+        assertEquals(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003", "cc3m:000000005",
+                "vg:region:3", "vg:qa:9"), byId.keySet().stream().filter(k -> !k.contains(":itm-"))
+                .collect(Collectors.toSet()));
+        // image-text matching: every caption with its own image (yes), and negatives from other image groups (no)
+        for (String cap : List.of("coco:11", "coco:22", "cc3m:000000003", "cc3m:000000005")) {
+            String[] yes = byId.get(cap + ":itm-yes");
+            assertEquals("does the image describe \" " + byId.get(cap)[2] + " \"?", yes[3]);
+            assertEquals("1.0|!+yes", yes[4]);
+            assertEquals("qa", yes[7]);
+            assertEquals(byId.get(cap)[1], yes[1], "the caption's own image");
+        }
+        List<String> negatives = byId.keySet().stream().filter(k -> k.endsWith(":itm-no")).toList();
+        assertTrue(!negatives.isEmpty(), "some negatives");
+        for (String k : negatives) {
+            String own = byId.get(k.substring(0, k.length() - ":itm-no".length()))[2];
+            assertTrue(!byId.get(k)[3].contains("\" " + own + " \""), "a negative uses another image's caption");
+            assertEquals("1.0|!+no", byId.get(k)[4]);
+        }
+        assertEquals("1.0|!+grey", byId.get("vg:qa:9")[4], "VG answers lower-cased, final period dropped");
+        assertEquals("100.00,120.00,300.00,270.00", byId.get("vg:region:3")[4]);
         for (String[] cols : byId.values()) {
             assertEquals(8, cols.length, "uniq_id, image, caption, question, refs, gt_objects, dataset_name, type");
         }
@@ -234,21 +292,21 @@ class CorpusJobTest {
                         throw new IllegalStateException(e);
                     }
                 }).toList();
-        assertEquals(1, det.size(), "det:1 only (det:3 leaked, det:4 has a box outside its image)");
-        String[] d = det.get(0).split("\t", -1);
+        assertEquals(2, det.size(), "det:1 and vg:objects:102 (det:3 leaked, det:4 has a box outside its image)");
+        String[] d = det.stream().filter(l -> l.startsWith("det:1\t")).findFirst().orElseThrow().split("\t", -1);
         assertEquals(3, d.length);
         assertEquals("det:1", d[0]);
         assertEquals("100.00,50.00,400.00,450.00,1,person", d[2], "absolute corners; the crowd region left out");
 
-        // targets: one caption, chosen by the seed, the same on a rerun
+        // targets: one caption, the one the seed ranks first (xxhash64 of its id), so a rerun picks it again
+        List<String> candidates = List.of("coco:11", "coco:22", "cc3m:000000003", "cc3m:000000005");
+        String first = candidates.stream().min(java.util.Comparator.comparingLong(id -> spark.sql(
+                "SELECT xxhash64('" + id + "', 7L)").first().getLong(0))).orElseThrow();
         p.setProperty("target.caption", "1");
         CorpusJob.run(spark, CorpusConfig.parse(p));
         List<String> captions = spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task = 'caption'")
                 .select("record_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-        assertEquals(1, captions.size());
-        CorpusJob.run(spark, CorpusConfig.parse(p));
-        assertEquals(captions, spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task = 'caption'")
-                .select("record_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(List.of(first), captions);
     }
 
     @Test

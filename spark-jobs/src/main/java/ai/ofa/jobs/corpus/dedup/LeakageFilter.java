@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Removes corpus records whose image is an evaluation image, by three rules in order: the same canonical image id
- * (dataset links such as COCO ids), the same decoded pixels (content hash), or a perceptual hash within the
+ * (dataset links such as COCO ids; {@code image_key} may list several, separated by {@code |}), the same decoded pixels (content hash), or a perceptual hash within the
  * threshold (exact recall: {@link HammingJoin#joinBroadcast}). Each removal is a manifest row: record id, source,
  * rule, evaluation set and item, distance. A record whose image cannot be decoded is removed with rule
  * {@code unreadable_image} and its reason.
@@ -91,10 +91,15 @@ public final class LeakageFilter {
                 functions.lit(null).cast("string").as("eval_set"), functions.lit(null).cast("string").as("eval_item"),
                 none.as("distance"), functions.col("fingerprint_error").as("detail"));
         Dataset<Row> ok = c.filter("fingerprint_error IS NULL");
-        Dataset<Row> byId = ok.as("c").join(e.as("e"), functions.col("c.image_key").equalTo(functions.col("e.image_key")))
+        // an image may be known by several dataset ids ("coco:3|flickr30k:77"): any shared one is the same image
+        Dataset<Row> cKeys = ok.select(functions.col("record_id"), functions.col("source"),
+                functions.explode(functions.split(functions.col("image_key"), "\\|")).as("key"));
+        Dataset<Row> eKeys = e.select(functions.col("eval_set"), functions.col("item_id"),
+                functions.explode(functions.split(functions.col("image_key"), "\\|")).as("key"));
+        Dataset<Row> byId = cKeys.as("c").join(eKeys.as("e"), functions.col("c.key").equalTo(functions.col("e.key")))
                 .select(functions.col("c.record_id"), functions.col("c.source"), functions.lit("canonical_id").as("rule"),
                         functions.col("e.eval_set"), functions.col("e.item_id").as("eval_item"), none.as("distance"),
-                        functions.col("c.image_key").as("detail"));
+                        functions.col("c.key").as("detail"));
         Dataset<Row> byContent = ok.as("c").join(e.as("e"),
                         functions.col("c.content_sha256").equalTo(functions.col("e.content_sha256")))
                 .select(functions.col("c.record_id"), functions.col("c.source"), functions.lit("content_hash").as("rule"),
