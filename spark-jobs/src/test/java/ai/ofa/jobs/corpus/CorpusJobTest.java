@@ -310,6 +310,33 @@ class CorpusJobTest {
     }
 
     @Test
+    void leakedTextDocumentsAreCutWhenConfigured(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("dataset_coco.json"), "{\"images\": [{\"filename\": \"missing.jpg\", "
+                + "\"cocoid\": 1, \"split\": \"test\", \"sentences\": [{\"raw\": \"" + EVAL_CAPTION + "\"}]}]}");
+        Files.writeString(tmp.resolve("docs.jsonl"), "{\"text\": \"an introduction of twelve words that says "
+                + "nothing much at all really. " + EVAL_CAPTION + ". And then a tail of words that goes on for a while "
+                + "longer.\"}\n{\"text\": \"a clean document about rivers and hills and the weather today\"}\n");
+        Properties p = new Properties();
+        p.setProperty("output", tmp.resolve("out").toString());
+        p.setProperty("text.leak", "cut");
+        p.setProperty("source.pile.type", "text-jsonl");
+        p.setProperty("source.pile.path", tmp.resolve("docs.jsonl").toString());
+        p.setProperty("eval.karpathy.type", "karpathy");
+        p.setProperty("eval.karpathy.annotations", tmp.resolve("dataset_coco.json").toString());
+        p.setProperty("eval.karpathy.images", tmp.toString());
+        CorpusJob.run(spark, CorpusConfig.parse(p));
+        Map<String, String> texts = new HashMap<>();
+        spark.read().parquet(tmp.resolve("out/parquet").toString()).select("record_id", "text").collectAsList()
+                .forEach(r -> texts.put(r.getString(0), r.getString(1)));
+        assertEquals(Map.of(
+                "pile:0:piece0", "an introduction of twelve words that says nothing much at all really",
+                "pile:0:piece1", "and then a tail of words that goes on for a while longer",
+                "pile:1", "a clean document about rivers and hills and the weather today"), texts);
+        assertEquals("text_ngram", spark.read().parquet(tmp.resolve("out/manifest").toString())
+                .filter("record_id = 'pile:0'").first().getAs("rule"));
+    }
+
+    @Test
     void configurationMistakesAreNamed() {
         Properties p = new Properties();
         p.setProperty("source.x.type", "flickr");
