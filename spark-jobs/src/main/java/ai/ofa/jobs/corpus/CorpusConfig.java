@@ -34,7 +34,7 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int n
                            boolean itmNegatives, List<Source> sources, List<EvalSet> evalSets,
                            Map<String, Long> targets) {
     public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
-            "visual-genome", "img2dataset", "text-jsonl");
+            "visual-genome", "gqa", "img2dataset", "text-jsonl");
     public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "snli-ve", "image-folder");
     public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "itm", "text");
 

@@ -39,6 +39,9 @@ import java.util.Map;
  * <li>{@code visual-genome}: {@code image_data} (image_data.json: coco_id and flickr_id link images to COCO and
  * Flickr30k), {@code images} (folder of ID.jpg), and any of {@code regions} (region_descriptions.json: grounding),
  * {@code qas} (question_answers.json: VQA), {@code objects} (objects.json: detection).</li>
+ * <li>{@code gqa}: {@code questions} (e.g. train_balanced_questions.json: id -> imageId, question, answer),
+ * {@code images} (ID.jpg), and {@code vg_image_data} (Visual Genome's image_data.json, optional) so that GQA's
+ * Visual Genome images carry their COCO and Flickr30k ids too.</li>
  * <li>{@code img2dataset}: {@code path} (its Parquet output), {@code image_col} (default jpg).</li>
  * <li>{@code text-jsonl}: {@code path} (JSON lines with a {@code text} field).</li>
  * </ul>
@@ -82,6 +85,7 @@ final class CorpusRecords {
             case "refcoco" -> spark.createDataFrame(refcoco(s), SCHEMA);
             case "coco-instances" -> spark.createDataFrame(cocoInstances(s), SCHEMA);
             case "visual-genome" -> spark.createDataFrame(visualGenome(s), SCHEMA);
+            case "gqa" -> spark.createDataFrame(gqa(s), SCHEMA);
             case "img2dataset" -> img2dataset(spark, s);
             case "text-jsonl" -> textJsonl(spark, s);
             default -> throw new IllegalArgumentException("Unknown source type " + s.type());
@@ -322,6 +326,32 @@ final class CorpusRecords {
                         null, null, String.join("&&", boxes),
                         bad != null ? bad : boxes.isEmpty() ? "image without objects" : null));
             }
+        }
+        return out;
+    }
+
+    static List<Row> gqa(CorpusConfig.Source s) {
+        JsonNode questions = json(s.require("questions"), "GQA questions file");
+        String images = s.require("images");
+        Map<String, JsonNode> vg = new HashMap<>();
+        if (s.settings().containsKey("vg_image_data")) {
+            json(s.settings().get("vg_image_data"), "Visual Genome image_data.json").forEach(im ->
+                    vg.put(im.path("image_id").asText(), im));
+        }
+        List<Row> out = new ArrayList<>();
+        var fields = questions.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            JsonNode q = e.getValue();
+            String imageId = q.path("imageId").asText();
+            String question = q.path("question").asText("").strip();
+            String answer = q.path("answer").asText("").strip().toLowerCase(Locale.ROOT);
+            // GQA's images are Visual Genome's (numeric ids); others ("n123...") are its own
+            String key = vg.containsKey(imageId) ? vgKeys(vg.get(imageId))
+                    : imageId.chars().allMatch(Character::isDigit) ? "vg:" + imageId : "gqa:" + imageId;
+            String bad = question.isEmpty() ? "empty question" : answer.isEmpty() ? "question without answers" : null;
+            out.add(row(s.name() + ":" + e.getKey(), s.name(), "qa", key, join(images, imageId + ".jpg"), null, null,
+                    question, "1.0|!+" + answer, bad));
         }
         return out;
     }

@@ -148,6 +148,9 @@ class CorpusJobTest {
         Files.writeString(tmp.resolve("objects.json"), """
                 [{"image_id": 102, "objects": [{"object_id": 5, "x": 0, "y": 0, "w": 512, "h": 512,
                   "names": ["moon"]}]}]""");
+        Files.writeString(tmp.resolve("gqa_questions.json"), """
+                {"07333408": {"imageId": "100", "question": "What is on the table?", "answer": "coin"},
+                 "07333409": {"imageId": "102", "question": "Is the moon round?", "answer": "Yes"}}""");
         Path flickr = tmp.resolve("flickr30k");
         Files.createDirectories(flickr);
         Files.write(flickr.resolve("77.jpg"), jpeg(Files.readAllBytes(data.resolve("page.png")), 1.0));
@@ -191,6 +194,10 @@ class CorpusJobTest {
         p.setProperty("source.vg.regions", tmp.resolve("region_descriptions.json").toString());
         p.setProperty("source.vg.qas", tmp.resolve("question_answers.json").toString());
         p.setProperty("source.vg.objects", tmp.resolve("objects.json").toString());
+        p.setProperty("source.gqa.type", "gqa");
+        p.setProperty("source.gqa.questions", tmp.resolve("gqa_questions.json").toString());
+        p.setProperty("source.gqa.images", vg.toString());
+        p.setProperty("source.gqa.vg_image_data", tmp.resolve("image_data.json").toString());
         p.setProperty("eval.snli.type", "snli-ve");
         p.setProperty("eval.snli.annotations", tmp.resolve("snli_ve_test.jsonl").toString());
         p.setProperty("eval.snli.images", flickr.toString());
@@ -212,23 +219,24 @@ class CorpusJobTest {
         for (Row m : spark.read().parquet(tmp.resolve("out/manifest").toString()).collectAsList()) {
             rules.merge(m.getAs("record_id"), m.getAs("rule"), (a, b) -> a + "," + b);
         }
-        assertEquals(Map.of(
-                "coco:31", "canonical_id",          // Karpathy test image 3
-                "vqa:300", "canonical_id",          // a VQA question on that image
-                "coco:41", "phash",                 // image 4, whose half-size copy is Karpathy val image 9
-                "cc3m:000000001", "content_hash",   // the same pixels as image 3, another dataset, no id
-                "cc3m:000000002", "unreadable_image",
-                "det:3", "canonical_id",            // detection on the Karpathy test image
-                "vg:region:1", "canonical_id",      // a VG image whose coco_id is the Karpathy test image
-                "vg:region:2", "canonical_id",      // a VG image whose flickr_id is an SNLI-VE test image
-                "coco:21", "text_ngram",            // shares 13 tokens with a Karpathy caption
-                "pile:1", "text_ngram"), rules);
+        assertEquals(Map.ofEntries(
+                Map.entry("coco:31", "canonical_id"),          // Karpathy test image 3
+                Map.entry("vqa:300", "canonical_id"),          // a VQA question on that image
+                Map.entry("coco:41", "phash"),                 // image 4, whose half-size copy is Karpathy val image 9
+                Map.entry("cc3m:000000001", "content_hash"),   // the same pixels as image 3, another dataset, no id
+                Map.entry("cc3m:000000002", "unreadable_image"),
+                Map.entry("det:3", "canonical_id"),            // detection on the Karpathy test image
+                Map.entry("vg:region:1", "canonical_id"),      // a VG image whose coco_id is the Karpathy test image
+                Map.entry("vg:region:2", "canonical_id"),      // a VG image whose flickr_id is an SNLI-VE test image
+                Map.entry("gqa:07333408", "canonical_id"),     // GQA -> VG image 100 -> COCO 3, the Karpathy test image
+                Map.entry("coco:21", "text_ngram"),            // shares 13 tokens with a Karpathy caption
+                Map.entry("pile:1", "text_ngram")), rules);
         Set<String> kept = spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task != 'itm'")
                 .select("record_id")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().collect(Collectors.toCollection(
                         TreeSet::new));
         assertEquals(new TreeSet<>(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003",
-                "cc3m:000000005", "pile:0", "det:1", "vg:region:3", "vg:qa:9", "vg:objects:102")), kept, "coco:12 and cc3m:000000004 (a near-duplicate image) repeat coco:11's (image, caption) pair; refcoco:6 "
+                "cc3m:000000005", "pile:0", "det:1", "vg:region:3", "vg:qa:9", "vg:objects:102", "gqa:07333409")), kept, "coco:12 and cc3m:000000004 (a near-duplicate image) repeat coco:11's (image, caption) pair; refcoco:6 "
                 + "and 7 are not kept");
         assertEquals(2L, report.get("removed_duplicate_pairs"));
         Map<String, String> group = new HashMap<>();
@@ -252,7 +260,7 @@ class CorpusJobTest {
         Map<String, String[]> byId = new HashMap<>();
         vl.forEach(l -> byId.put(l.split("\t", -1)[0], l.split("\t", -1)));
         assertEquals(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003", "cc3m:000000005",
-                "vg:region:3", "vg:qa:9"), byId.keySet().stream().filter(k -> !k.contains(":itm-"))
+                "vg:region:3", "vg:qa:9", "gqa:07333409"), byId.keySet().stream().filter(k -> !k.contains(":itm-"))
                 .collect(Collectors.toSet()));
         // image-text matching: every caption with its own image (yes), and negatives from other image groups (no)
         for (String cap : List.of("coco:11", "coco:22", "cc3m:000000003", "cc3m:000000005")) {
@@ -270,6 +278,7 @@ class CorpusJobTest {
             assertEquals("1.0|!+no", byId.get(k)[4]);
         }
         assertEquals("1.0|!+grey", byId.get("vg:qa:9")[4], "VG answers lower-cased, final period dropped");
+        assertEquals("1.0|!+yes", byId.get("gqa:07333409")[4]);
         assertEquals("100.00,120.00,300.00,270.00", byId.get("vg:region:3")[4]);
         for (String[] cols : byId.values()) {
             assertEquals(8, cols.length, "uniq_id, image, caption, question, refs, gt_objects, dataset_name, type");
