@@ -5,6 +5,12 @@ package ai.ofa.task;
  * fails the others.
  */
 public record Outcome<T>(T value, String error) {
+    /**
+     * Regex of the "item N: " prefix a batch puts before an item's error; remove it to group errors by reason
+     * across batches.
+     */
+    public static final String ITEM_PREFIX = "item \\d+: ";
+
     public static <T> Outcome<T> ok(T value) {
         return new Outcome<>(value, null);
     }

@@ -41,24 +41,23 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int n
     /** A source: its name (the prefix in the config), type and settings (annotations, images, path, ...). */
     public record Source(String name, String type, Map<String, String> settings) {
         public String require(String key) {
-            String v = settings.get(key);
-            if (v == null || v.isBlank()) {
-                throw new IllegalArgumentException("source." + name + "." + key + " is required for a " + type
-                        + " source");
-            }
-            return v;
+            return required(settings, key, "source." + name, type + " source");
         }
     }
 
     public record EvalSet(String name, String type, Map<String, String> settings) {
         public String require(String key) {
-            String v = settings.get(key);
-            if (v == null || v.isBlank()) {
-                throw new IllegalArgumentException("eval." + name + "." + key + " is required for a " + type
-                        + " evaluation set");
-            }
-            return v;
+            return required(settings, key, "eval." + name, type + " evaluation set");
         }
+    }
+
+    /** A setting of a source or evaluation set, or an error naming the full setting and what needs it. */
+    private static String required(Map<String, String> settings, String key, String prefix, String neededBy) {
+        String v = settings.get(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(prefix + "." + key + " is required for a " + neededBy);
+        }
+        return v;
     }
 
     public static CorpusConfig load(Path file) {

@@ -54,11 +54,7 @@ public final class CorpusJob {
             System.exit(2);
             return;
         }
-        SparkSession.Builder b = SparkSession.builder().appName("ofa-corpus");
-        if (System.getProperty("spark.master") == null) {
-            b.master("local[*]");
-        }
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = ai.ofa.jobs.JobArgs.session("ofa-corpus", null);
         try {
             Map<String, Object> report = run(spark, config);
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));

@@ -73,13 +73,7 @@ public final class EnrichJob {
             System.exit(2);
             return;
         }
-        SparkSession.Builder b = SparkSession.builder().appName("ofa-enrich");
-        if (o.master() != null) {
-            b.master(o.master());
-        } else if (System.getProperty("spark.master") == null) {
-            b.master("local[*]");   // not under spark-submit: a local run
-        }
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = ai.ofa.jobs.JobArgs.session("ofa-enrich", o.master());
         try {
             Summary s = run(spark, o);
             System.out.println(describe(s));
@@ -109,7 +103,8 @@ public final class EnrichJob {
                 DataTypes.StringType);
         Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
         List<OfaTransformer> stages = stages(o, List.of(probe.columns()), o.allLabels(conf));
-        StructType schema = prepare(probe, o).schema();
+        Dataset<Row> texts = readTexts(spark, o);   // read and checked once, joined to every read below
+        StructType schema = prepare(probe, o, texts).schema();
         for (OfaTransformer t : stages) {
             schema = t.transformSchema(schema);   // bad configuration fails here, before any work
         }
@@ -137,7 +132,7 @@ public final class EnrichJob {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot clean " + o.output() + "/_staging: " + e.getMessage(), e);
         }
-        Dataset<Row> df = prepare(read(spark, o, pending), o);
+        Dataset<Row> df = prepare(read(spark, o, pending), o, texts);
         // the progress total: cheap for Parquet (footers) and folders (listing); a webdataset count would read every
         // shard twice, so those runs show progress without a total
         long inputRows = o.inputFormat().equals("webdataset") ? -1 : read(spark, o, pending).count();
@@ -213,8 +208,8 @@ public final class EnrichJob {
         Dataset<Row> reasons = written.select(functions.explode(functions.array(statuses.toArray(new Column[0])))
                 .as("reason")).filter("reason IS NOT NULL");
         for (Row r : reasons.withColumn("reason", functions.regexp_replace(functions.col("reason"),
-                "item \\d+: ", "")).groupBy("reason").count().orderBy(functions.desc("count")).limit(20)
-                .collectAsList()) {
+                ai.ofa.task.Outcome.ITEM_PREFIX, "")).groupBy("reason").count().orderBy(functions.desc("count"))
+                .limit(20).collectAsList()) {
             errors.put(r.getString(0), r.getLong(1));
         }
         long rows = written.count();
@@ -270,7 +265,7 @@ public final class EnrichJob {
     public static Dataset<Row> readRecords(SparkSession spark, EnrichOptions o, List<String> files) {
         spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
                 DataTypes.StringType);
-        return prepare(read(spark, o, files), o);
+        return prepare(read(spark, o, files), o, readTexts(spark, o));
     }
 
     private static Dataset<Row> read(SparkSession spark, EnrichOptions o, List<String> files) {
@@ -307,7 +302,7 @@ public final class EnrichJob {
         return renamed;
     }
 
-    private static Dataset<Row> prepare(Dataset<Row> df, EnrichOptions o) {
+    private static Dataset<Row> prepare(Dataset<Row> df, EnrichOptions o, Dataset<Row> texts) {
         if (!List.of(df.columns()).contains(o.keyCol())) {
             throw new IllegalArgumentException("Key column '" + o.keyCol() + "' not found in " + o.input()
                     + "; available columns: " + List.of(df.columns()) + " (set --key-col)");
@@ -316,7 +311,7 @@ public final class EnrichJob {
             df = df.withColumnRenamed(r.getKey(), r.getValue());
         }
         Dataset<Row> out = withTexts(df.withColumn("_source_id", functions.callUDF("ofa_source_id",
-                functions.col("_source_file"))).drop("_source_file"), o);
+                functions.col("_source_file"))).drop("_source_file"), o, texts);
         if (o.pathCol() == null) {
             return out;
         }
@@ -343,11 +338,33 @@ public final class EnrichJob {
      * image without texts is still a row; its text tasks report the missing text), keys unique (else rows would
      * multiply).
      */
-    private static Dataset<Row> withTexts(Dataset<Row> df, EnrichOptions o) {
-        if (o.textFile() == null) {
+    private static Dataset<Row> withTexts(Dataset<Row> df, EnrichOptions o, Dataset<Row> texts) {
+        if (texts == null) {
             return df;
         }
-        SparkSession spark = df.sparkSession();
+        String textKey = textKey(o);
+        for (String c : texts.columns()) {
+            if (!c.equals(textKey) && List.of(df.columns()).contains(c)) {
+                throw new IllegalArgumentException("--text-file column '" + c + "' clashes with the input's column '"
+                        + c + "'; rename one of them");
+            }
+        }
+        Column imageKey = o.inputFormat().equals("binaryfile")
+                ? functions.element_at(functions.split(df.col(o.keyCol()), "/"), -1) : df.col(o.keyCol());
+        Dataset<Row> joined = df.join(functions.broadcast(texts), imageKey.equalTo(texts.col(textKey)), "left");
+        return joined.drop(texts.col(textKey));
+    }
+
+    /** A folder of image files is keyed by full URI, which nobody writes by hand: its texts key by file name. */
+    private static String textKey(EnrichOptions o) {
+        return o.inputFormat().equals("binaryfile") ? "file" : o.keyCol();
+    }
+
+    /** The {@code --text-file} table, its key column and the uniqueness of its keys checked; null without one. */
+    private static Dataset<Row> readTexts(SparkSession spark, EnrichOptions o) {
+        if (o.textFile() == null) {
+            return null;
+        }
         Dataset<Row> texts;
         try {
             texts = o.textFile().endsWith(".parquet") ? spark.read().parquet(o.textFile())
@@ -355,30 +372,20 @@ public final class EnrichJob {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Cannot read --text-file " + o.textFile() + ": " + e.getMessage(), e);
         }
-        // a folder of image files is keyed by full URI, which nobody writes by hand: its texts key by file name
         boolean byFileName = o.inputFormat().equals("binaryfile");
-        String textKey = byFileName ? "file" : o.keyCol();
+        String textKey = textKey(o);
         List<String> cols = List.of(texts.columns());
         if (!cols.contains(textKey)) {
             throw new IllegalArgumentException("--text-file " + o.textFile() + " has no key column '" + textKey
                     + "'; its columns: " + cols + (byFileName ? " (for a folder of images, texts are keyed by file name)"
                     : " (it is joined to the images on --key-col)"));
         }
-        for (String c : cols) {
-            if (!c.equals(textKey) && List.of(df.columns()).contains(c)) {
-                throw new IllegalArgumentException("--text-file column '" + c + "' clashes with the input's column '"
-                        + c + "'; rename one of them");
-            }
-        }
         List<Row> dup = texts.groupBy(textKey).count().filter("count > 1").limit(1).collectAsList();
         if (!dup.isEmpty()) {
             throw new IllegalArgumentException("--text-file " + o.textFile() + " has key '" + dup.get(0).get(0)
                     + "' " + dup.get(0).getLong(1) + " times; keys must be unique (one row of texts per image)");
         }
-        Column imageKey = byFileName
-                ? functions.element_at(functions.split(df.col(o.keyCol()), "/"), -1) : df.col(o.keyCol());
-        Dataset<Row> joined = df.join(functions.broadcast(texts), imageKey.equalTo(texts.col(textKey)), "left");
-        return joined.drop(texts.col(textKey));
+        return texts;
     }
 
     /** Rows whose image could not be read: each task's error says why, not just "image is null". */

@@ -1,7 +1,6 @@
 package ai.ofa.jobs.enrich;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,23 +27,7 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
             "path-col", "labels-file", "text-file");
 
     public static EnrichOptions parse(String[] args, Map<String, String> defaults) {
-        Map<String, String> v = new LinkedHashMap<>(defaults);
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("Expected --name value, got '" + a + "'");
-            }
-            String name = a.substring(2);
-            if (!KNOWN.contains(name)) {
-                throw new IllegalArgumentException("Unknown option --" + name + ", expected one of " + KNOWN);
-            }
-            v.put(name, args[++i]);
-        }
-        for (String required : List.of("input", "output", "model")) {
-            if (!v.containsKey(required)) {
-                throw new IllegalArgumentException("Missing required option --" + required);
-            }
-        }
+        Map<String, String> v = ai.ofa.jobs.JobArgs.parse(args, KNOWN, defaults, List.of("input", "output", "model"));
         List<Task> tasks = new ArrayList<>();
         for (String t : v.getOrDefault("tasks", "caption").split(",")) {
             try {

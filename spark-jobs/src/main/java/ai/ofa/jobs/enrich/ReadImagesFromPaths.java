@@ -5,7 +5,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
@@ -29,36 +28,17 @@ public final class ReadImagesFromPaths implements MapPartitionsFunction<Row, Row
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return rows.hasNext();
+        return ai.ofa.jobs.Rows.appending(rows, r -> {
+            if (r.isNullAt(pathIndex)) {
+                return new Object[]{null, "image path is null"};
             }
-
-            @Override
-            public Row next() {
-                Row r = rows.next();
-                byte[] bytes = null;
-                String error = null;
-                if (r.isNullAt(pathIndex)) {
-                    error = "image path is null";
-                } else {
-                    String location = r.getString(pathIndex);
-                    try {
-                        bytes = read(location);
-                    } catch (IOException | IllegalArgumentException e) {
-                        error = "cannot read image " + location + ": " + e.getMessage();
-                    }
-                }
-                Object[] values = new Object[r.size() + 2];
-                for (int i = 0; i < r.size(); i++) {
-                    values[i] = r.get(i);
-                }
-                values[r.size()] = bytes;
-                values[r.size() + 1] = error;
-                return RowFactory.create(values);
+            String location = r.getString(pathIndex);
+            try {
+                return new Object[]{read(location), null};
+            } catch (IOException | IllegalArgumentException e) {
+                return new Object[]{null, "cannot read image " + location + ": " + e.getMessage()};
             }
-        };
+        });
     }
 
     private byte[] read(String location) throws IOException {

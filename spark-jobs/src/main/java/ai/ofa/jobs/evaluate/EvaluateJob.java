@@ -1,5 +1,6 @@
 package ai.ofa.jobs.evaluate;
 
+import ai.ofa.jobs.JobArgs;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -9,7 +10,6 @@ import org.apache.spark.sql.types.StructType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,13 +40,7 @@ public final class EvaluateJob {
             System.exit(2);
             return;
         }
-        SparkSession.Builder b = SparkSession.builder().appName("ofa-evaluate");
-        if (o.containsKey("master")) {
-            b.master(o.get("master"));
-        } else if (System.getProperty("spark.master") == null) {
-            b.master("local[*]");
-        }
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = JobArgs.session("ofa-evaluate", o.get("master"));
         try {
             Evaluation.Report r = run(spark, o);
             System.out.print(r.table());
@@ -58,22 +52,7 @@ public final class EvaluateJob {
     }
 
     static Map<String, String> parse(String[] args) {
-        Map<String, String> v = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("Expected --name value, got '" + args[i] + "'");
-            }
-            String name = args[i].substring(2);
-            if (!OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("Unknown option --" + name + ", expected one of " + OPTIONS);
-            }
-            v.put(name, args[++i]);
-        }
-        for (String required : List.of("predictions", "gold", "task")) {
-            if (!v.containsKey(required)) {
-                throw new IllegalArgumentException("Missing required option --" + required);
-            }
-        }
+        Map<String, String> v = JobArgs.parse(args, OPTIONS, Map.of(), List.of("predictions", "gold", "task"));
         EvalTask.parse(v.get("task"));
         v.putIfAbsent("output", "evaluation");
         return v;

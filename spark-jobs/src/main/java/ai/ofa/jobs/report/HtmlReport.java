@@ -166,7 +166,7 @@ public final class HtmlReport {
 
     /** The error reason as the errors table groups it (the per-item prefix removed). */
     static String reasonOf(String error) {
-        return error == null ? "" : error.replaceAll("item \\d+: ", "");
+        return error == null ? "" : error.replaceAll(ai.ofa.task.Outcome.ITEM_PREFIX, "");
     }
 
     private static void rect(StringBuilder h, ReportModel.Box b, String colour, String label, double font) {

@@ -1,5 +1,6 @@
 package ai.ofa.jobs.report;
 
+import ai.ofa.jobs.JobArgs;
 import ai.ofa.jobs.enrich.EnrichJob;
 import ai.ofa.jobs.enrich.EnrichOptions;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +23,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,13 +52,7 @@ public final class ReportJob {
             System.exit(2);
             return;
         }
-        SparkSession.Builder b = SparkSession.builder().appName("ofa-report");
-        if (o.containsKey("master")) {
-            b.master(o.get("master"));
-        } else if (System.getProperty("spark.master") == null) {
-            b.master("local[*]");
-        }
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = JobArgs.session("ofa-report", o.get("master"));
         try {
             java.nio.file.Path index = run(spark, o);
             System.out.println("report: " + index.toAbsolutePath());
@@ -68,20 +62,7 @@ public final class ReportJob {
     }
 
     static Map<String, String> parse(String[] args) {
-        Map<String, String> v = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("Expected --name value, got '" + args[i] + "'");
-            }
-            String name = args[i].substring(2);
-            if (!OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("Unknown option --" + name + ", expected one of " + OPTIONS);
-            }
-            v.put(name, args[++i]);
-        }
-        if (!v.containsKey("input")) {
-            throw new IllegalArgumentException("Missing required option --input (an enrich output folder)");
-        }
+        Map<String, String> v = JobArgs.parse(args, OPTIONS, Map.of(), List.of("input"));
         v.putIfAbsent("output", "report");
         for (String n : List.of("sample", "seed")) {
             if (v.containsKey(n)) {
@@ -121,18 +102,28 @@ public final class ReportJob {
             throw new IllegalArgumentException("No OFA result column in " + dataDir + "; columns: " + columns);
         }
         Column key = df.col(keyCol).cast(DataTypes.StringType);
-        long rows = df.count();
-
+        // rows and every task's ok/error counts in one pass over the output
+        List<Column> sums = new ArrayList<>();
+        for (String t : tasks) {
+            Column ok = functions.col(t + ".status").equalTo("ok");
+            sums.add(functions.sum(functions.when(ok, 1).otherwise(0)));
+            sums.add(functions.sum(functions.when(ok, 0).otherwise(1)));
+        }
+        Row totals = df.agg(functions.count("*"), sums.toArray(new Column[0])).first();
+        long rows = totals.getLong(0);
         List<ReportModel.TaskCount> counts = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            int ok = 1 + 2 * i;
+            int error = ok + 1;
+            counts.add(new ReportModel.TaskCount(tasks.get(i), totals.isNullAt(ok) ? 0 : totals.getLong(ok),
+                    totals.isNullAt(error) ? 0 : totals.getLong(error)));
+        }
+
         List<ReportModel.ErrorReason> errors = new ArrayList<>();
         for (String t : tasks) {
-            Row c = df.agg(functions.sum(functions.when(functions.col(t + ".status").equalTo("ok"), 1).otherwise(0)),
-                    functions.sum(functions.when(functions.col(t + ".status").equalTo("ok"), 0).otherwise(1)))
-                    .first();
-            counts.add(new ReportModel.TaskCount(t, c.isNullAt(0) ? 0 : c.getLong(0), c.isNullAt(1) ? 0 : c.getLong(1)));
             Dataset<Row> failed = df.filter(functions.col(t + ".status").notEqual("ok"))
-                    .select(key.as("k"), functions.regexp_replace(functions.col(t + ".error"), "item \\d+: ", "")
-                            .as("reason"));
+                    .select(key.as("k"), functions.regexp_replace(functions.col(t + ".error"),
+                            ai.ofa.task.Outcome.ITEM_PREFIX, "").as("reason"));
             for (Row r : failed.groupBy("reason").agg(functions.count("*").as("n"), functions.min("k"),
                     functions.max("k")).orderBy(functions.desc("n")).limit(20).collectAsList()) {
                 errors.add(new ReportModel.ErrorReason(t, r.getString(0), r.getLong(1),

@@ -63,6 +63,17 @@ class CorpusJobTest {
         return o.toByteArray();
     }
 
+    /** Every line of the text files Spark wrote under a folder. */
+    private static List<String> tsvLines(Path dir) throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
+                out.addAll(Files.readAllLines(f));
+            }
+        }
+        return out;
+    }
+
     private Properties config(Path tmp) throws Exception {
         Path data = PerceptualHashPhotoTest.skimageData();
         Path coco = tmp.resolve("coco/train2014");
@@ -249,14 +260,7 @@ class CorpusJobTest {
         assertTrue(bad.contains("empty caption") && bad.contains("box outside the image")
                 && bad.contains("malformed JSON line"), bad);
 
-        List<String> vl = Files.walk(tmp.resolve("out/tsv/vision_language")).filter(f -> f.toString().endsWith(".txt"))
-                .flatMap(f -> {
-                    try {
-                        return Files.readAllLines(f).stream();
-                    } catch (java.io.IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }).toList();
+        List<String> vl = tsvLines(tmp.resolve("out/tsv/vision_language"));
         Map<String, String[]> byId = new HashMap<>();
         vl.forEach(l -> byId.put(l.split("\t", -1)[0], l.split("\t", -1)));
         assertEquals(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003", "cc3m:000000005",
@@ -293,14 +297,7 @@ class CorpusJobTest {
         assertEquals("10.00,20.00,110.00,220.00", byId.get("refcoco:5:0")[4]);
         assertEquals("visual_grounding", byId.get("refcoco:5:0")[7]);
         assertTrue(Files.exists(tmp.resolve("out/report.json")));
-        List<String> det = Files.walk(tmp.resolve("out/tsv/detection")).filter(f -> f.toString().endsWith(".txt"))
-                .flatMap(f -> {
-                    try {
-                        return Files.readAllLines(f).stream();
-                    } catch (java.io.IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }).toList();
+        List<String> det = tsvLines(tmp.resolve("out/tsv/detection"));
         assertEquals(2, det.size(), "det:1 and vg:objects:102 (det:3 leaked, det:4 has a box outside its image)");
         String[] d = det.stream().filter(l -> l.startsWith("det:1\t")).findFirst().orElseThrow().split("\t", -1);
         assertEquals(3, d.length);

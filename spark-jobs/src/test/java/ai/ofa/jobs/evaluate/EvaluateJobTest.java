@@ -60,6 +60,10 @@ class EvaluateJobTest {
         return out;
     }
 
+    private static Outcome<OfaResult> answered(String text, String answer) {
+        return Outcome.ok(OfaResult.ofText(text, new int[0], new float[0], 0).withAnswer(answer));
+    }
+
     private static Outcome<OfaResult> text(String t) {
         return Outcome.ok(OfaResult.ofText(t, new int[0], new float[0], -1));
     }
@@ -157,8 +161,8 @@ class EvaluateJobTest {
         Path vqaDir = tmp.resolve("vqa");
         Files.createDirectories(vqaDir);
         Path vqaPreds = predictions(vqaDir, "vqa", List.of(
-                new Object[]{"101", Outcome.ok(OfaResult.ofText("red", new int[0], new float[0], 0).withAnswer("red"))},
-                new Object[]{"102", Outcome.ok(OfaResult.ofText("2", new int[0], new float[0], 0).withAnswer("Two"))}));
+                new Object[]{"101", answered("red", "red")},
+                new Object[]{"102", answered("2", "Two")}));
         Path ann = tmp.resolve("vqa_annotations.json");
         StringBuilder answers = new StringBuilder();
         for (int i = 0; i < 10; i++) {
@@ -174,8 +178,8 @@ class EvaluateJobTest {
         Path eDir = tmp.resolve("entail");
         Files.createDirectories(eDir);
         Path ePreds = predictions(eDir, "entailment", List.of(
-                new Object[]{"p1", Outcome.ok(OfaResult.ofText("yes", new int[0], new float[0], 0).withAnswer("yes"))},
-                new Object[]{"p2", Outcome.ok(OfaResult.ofText("no", new int[0], new float[0], 0).withAnswer("no"))}));
+                new Object[]{"p1", answered("yes", "yes")},
+                new Object[]{"p2", answered("no", "no")}));
         Path eGold = tmp.resolve("snli_ve.jsonl");
         Files.writeString(eGold, "{\"key\": \"p1\", \"label\": \"entailment\"}\n{\"key\": \"p2\", \"label\": "
                 + "\"neutral\"}\n");

@@ -5,7 +5,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -43,33 +42,17 @@ public final class LeakageFilter {
         StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", DataTypes.LongType)
                 .add("fingerprint_error", DataTypes.StringType);
         int image = df.schema().fieldIndex(imageCol);
-        return df.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new java.util.Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return rows.hasNext();
+        return df.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> ai.ofa.jobs.Rows.appending(rows, r -> {
+            if (r.isNullAt(image)) {
+                return new Object[]{null, null, "no image"};
             }
-
-            @Override
-            public Row next() {
-                Row r = rows.next();
-                Object[] v = new Object[r.size() + 3];
-                for (int i = 0; i < r.size(); i++) {
-                    v[i] = r.get(i);
-                }
-                if (r.isNullAt(image)) {
-                    v[r.size() + 2] = "no image";
-                } else {
-                    try {
-                        Fingerprint f = Fingerprint.of((byte[]) r.get(image));
-                        v[r.size()] = f.contentSha256();
-                        v[r.size() + 1] = f.phash();
-                    } catch (RuntimeException e) {
-                        v[r.size() + 2] = String.valueOf(e.getMessage());
-                    }
-                }
-                return RowFactory.create(v);
+            try {
+                Fingerprint f = Fingerprint.of((byte[]) r.get(image));
+                return new Object[]{f.contentSha256(), f.phash(), null};
+            } catch (RuntimeException e) {
+                return new Object[]{null, null, String.valueOf(e.getMessage())};
             }
-        }, Encoders.row(out));
+        }), Encoders.row(out));
     }
 
     public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, int maxDistance) {
