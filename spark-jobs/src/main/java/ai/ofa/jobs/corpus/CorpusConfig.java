@@ -29,14 +29,18 @@ import java.util.TreeSet;
  * eval.karpathy.images = data/coco
  * target.caption = 20000000
  * </pre>
+ * Leakage and deduplication have their own perceptual-hash thresholds ({@code phash.max_distance},
+ * {@code dedup.phash.max_distance}); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
  */
-public record CorpusConfig(String output, long seed, int phashMaxDistance, int ngram, boolean cutLeakedText,
-                           boolean itmNegatives, List<Source> sources, List<EvalSet> evalSets,
+public record CorpusConfig(String output, long seed, int phashMaxDistance, int dedupPhashMaxDistance, int ngram,
+                           boolean cutLeakedText, boolean itmNegatives, long shardRecords, List<Source> sources, List<EvalSet> evalSets,
                            Map<String, Long> targets) {
     public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
-            "visual-genome", "gqa", "img2dataset", "text-jsonl");
-    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "snli-ve", "image-folder");
-    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "itm", "text");
+            "visual-genome", "gqa", "img2dataset", "openimages", "text-jsonl");
+    public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "snli-ve", "image-folder",
+            "img2dataset");
+    public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "itm", "text",
+            "image_infilling");
 
     /** A source: its name (the prefix in the config), type and settings (annotations, images, path, ...). */
     public record Source(String name, String type, Map<String, String> settings) {
@@ -75,7 +79,8 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int n
         Map<String, Map<String, String>> sources = new LinkedHashMap<>();
         Map<String, Map<String, String>> evals = new LinkedHashMap<>();
         Map<String, Long> targets = new LinkedHashMap<>();
-        Set<String> known = Set.of("output", "seed", "phash.max_distance", "text.ngram", "text.leak", "itm.negatives");
+        Set<String> known = Set.of("output", "seed", "phash.max_distance", "dedup.phash.max_distance",
+                "text.ngram", "text.leak", "itm.negatives", "tsv.shard_records");
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
             String value = p.getProperty(key).strip();
             String[] parts = key.split("\\.", 3);
@@ -122,8 +127,11 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int n
                 number("seed", p.getProperty("seed", "0")),
                 (int) number("phash.max_distance", p.getProperty("phash.max_distance",
                         String.valueOf(CorpusDefaults.PHASH_MAX_DISTANCE))),
+                (int) number("dedup.phash.max_distance", p.getProperty("dedup.phash.max_distance",
+                        String.valueOf(CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE))),
                 (int) number("text.ngram", p.getProperty("text.ngram", String.valueOf(CorpusDefaults.LEAKAGE_NGRAM))),
                 leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
+                Math.max(1, number("tsv.shard_records", p.getProperty("tsv.shard_records", "100000"))),
                 List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
     }
 

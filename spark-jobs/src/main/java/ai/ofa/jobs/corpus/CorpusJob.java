@@ -3,6 +3,7 @@ package ai.ofa.jobs.corpus;
 import ai.ofa.jobs.corpus.dedup.ImageGroups;
 import ai.ofa.jobs.corpus.dedup.LeakageFilter;
 import ai.ofa.jobs.corpus.text.NGramLeakage;
+import ai.ofa.jobs.corpus.text.TextInfilling;
 import ai.ofa.jobs.enrich.ReadImagesFromPaths;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.broadcast.Broadcast;
@@ -64,54 +65,74 @@ public final class CorpusJob {
         }
     }
 
-    /** Reads the images that records point at (by path) into {@code image}; a failure becomes the bad reason. */
-    private static Dataset<Row> withImages(Dataset<Row> df, SparkSession spark) {
-        StructType in = df.schema();
-        StructType out = in.add("_bytes", DataTypes.BinaryType).add("_read_error", DataTypes.StringType);
+    private static final String[] PRINT_COLUMNS = {"content_sha256", "phash", "fingerprint_error", "image_width",
+        "image_height"};
+
+    /**
+     * Gives every record with an image its bytes and fingerprint. Each distinct image file is read and fingerprinted
+     * once, however many records point at it (COCO's five captions, its questions and its boxes share a file);
+     * records that carry their bytes are fingerprinted as they are. A file that cannot be read makes its records bad
+     * ("unreadable image: why"); bytes that cannot be decoded leave fingerprint_error set.
+     */
+    static Dataset<Row> withImages(Dataset<Row> records, SparkSession spark) {
+        StructType pathOnly = new StructType().add("image_path", DataTypes.StringType);
+        StructType read = pathOnly.add("_bytes", DataTypes.BinaryType).add("_read_error", DataTypes.StringType);
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        Dataset<Row> read = df.mapPartitions(new ReadImagesFromPaths(conf, in.fieldIndex("image_path"),
-                256L << 20), Encoders.row(out));
-        return read.withColumn("image", functions.coalesce(functions.col("image"), functions.col("_bytes")))
-                .withColumn("bad_reason", functions.coalesce(functions.col("bad_reason"),
-                        functions.when(functions.col("image_path").isNotNull().and(functions.col("_bytes").isNull()),
-                                functions.concat(functions.lit("unreadable image: "), functions.col("_read_error")))))
+        Dataset<Row> files = LeakageFilter.fingerprint(records.filter("image_path IS NOT NULL").select("image_path")
+                .distinct().mapPartitions(new ReadImagesFromPaths(conf, 0, 256L << 20), Encoders.row(read)), "_bytes");
+        Dataset<Row> byPath = records.filter("image_path IS NOT NULL").drop("image").join(files, "image_path")
+                .withColumn("image", functions.col("_bytes"))
+                .withColumn("bad_reason", functions.coalesce(functions.col("bad_reason"), functions.when(
+                        functions.col("_read_error").isNotNull(), functions.concat(functions.lit("unreadable image: "),
+                                functions.col("_read_error")))))
                 .drop("_bytes", "_read_error");
+        Dataset<Row> inline = LeakageFilter.fingerprint(records.filter("image_path IS NULL AND image IS NOT NULL"),
+                "image");
+        Dataset<Row> none = records.filter("image_path IS NULL AND image IS NULL");
+        for (String c : PRINT_COLUMNS) {
+            none = none.withColumn(c, functions.lit(null).cast(inline.schema().apply(c).dataType()));
+        }
+        return byPath.unionByName(inline).unionByName(none);
     }
 
     public static Map<String, Object> run(SparkSession spark, CorpusConfig config) throws Exception {
         long start = System.nanoTime();
-        Dataset<Row> records = null;
+        Dataset<Row> sourced = null;
         for (CorpusConfig.Source s : config.sources()) {
             Dataset<Row> d = CorpusRecords.source(spark, s);
-            records = records == null ? d : records.unionByName(d);
+            sourced = sourced == null ? d : sourced.unionByName(d);
         }
-        // image_path is null for records that carry their bytes (img2dataset) or have no image (text)
-        records = withImages(records.withColumn("image_path", functions.when(functions.col("image_path").isNull(),
-                functions.lit(null).cast("string")).otherwise(functions.col("image_path"))), spark).cache();
+        spark.udf().register("ofa_pixel_boxes", (org.apache.spark.sql.api.java.UDF3<String, Integer, Integer, String>)
+                (refs, w, h) -> w == null ? refs : CorpusRecords.pixelBoxes(refs, w, h), DataTypes.StringType);
+        // boxes given as fractions (OpenImages) become pixels now that each image's size is known
+        Dataset<Row> records = withImages(sourced, spark).withColumn("refs", functions.callUDF("ofa_pixel_boxes",
+                functions.col("refs"), functions.col("image_width"), functions.col("image_height"))).cache();
 
-        List<Row> evalRows = new ArrayList<>();
+        Dataset<Row> evalSets = null;
         for (CorpusConfig.EvalSet e : config.evalSets()) {
-            evalRows.addAll(CorpusRecords.evalSet(e));
+            Dataset<Row> d = CorpusRecords.evalDataset(spark, e);
+            evalSets = evalSets == null ? d : evalSets.unionByName(d);
         }
-        Dataset<Row> evalSets = spark.createDataFrame(evalRows, CorpusRecords.EVAL_SCHEMA);
-        Dataset<Row> evalImages = withImages(evalSets.withColumn("image", functions.lit(null).cast("binary"))
-                .withColumn("bad_reason", functions.lit(null).cast("string")), spark)
-                .filter("image IS NOT NULL").select("eval_set", "item_id", "image_key", "image");
-        List<String> evalTexts = new ArrayList<>();
-        for (Row r : evalRows) {
-            evalTexts.addAll(r.getList(4));
+        if (evalSets == null) {
+            evalSets = spark.createDataFrame(List.of(), CorpusRecords.EVAL_SCHEMA)
+                    .withColumn("image", functions.lit(null).cast("binary"));
         }
+        evalSets = evalSets.withColumn("bad_reason", functions.lit(null).cast("string")).cache();
+        Dataset<Row> evalPrints = withImages(evalSets.drop("texts"), spark).filter("image IS NOT NULL")
+                .select("eval_set", "item_id", "image_key", "content_sha256", "phash", "fingerprint_error").cache();
+        List<String> evalTexts = evalSets.select(functions.explode(functions.col("texts")))
+                .as(Encoders.STRING()).collectAsList();
         Set<Long> leakedNgrams = NGramLeakage.hashes(evalTexts, config.ngram());
 
         Dataset<Row> bad = records.filter("bad_reason IS NOT NULL");
         Dataset<Row> good = records.filter("bad_reason IS NULL");
-        Dataset<Row> withImage = good.filter("image IS NOT NULL");
-        Dataset<Row> textOnly = good.filter("image IS NULL");
+        Dataset<Row> withImage = good.filter("image IS NOT NULL").drop(PRINT_COLUMNS);
+        Dataset<Row> textOnly = good.filter("image IS NULL").drop(PRINT_COLUMNS);
 
-        Dataset<Row> prints = LeakageFilter.fingerprint(withImage.select("record_id", "source", "image_key", "image"),
-                "image").drop("image").cache();
-        LeakageFilter.Result images = LeakageFilter.applyFingerprinted(withImage, prints,
-                LeakageFilter.fingerprint(evalImages, "image").drop("image"), config.phashMaxDistance());
+        Dataset<Row> prints = good.filter("image IS NOT NULL").select("record_id", "source", "image_key",
+                "content_sha256", "phash", "fingerprint_error").cache();
+        LeakageFilter.Result images = LeakageFilter.applyFingerprinted(withImage, prints, evalPrints,
+                config.phashMaxDistance());
 
         // text leakage: captions, questions, expressions and documents sharing an n-gram with evaluation texts
         Broadcast<Set<Long>> ngrams = org.apache.spark.api.java.JavaSparkContext
@@ -144,7 +165,8 @@ public final class CorpusJob {
         }
 
         // exact and near-duplicate images collapse to one image group; identical (group, text) pairs are kept once
-        Dataset<Row> groups = ImageGroups.of(prints.filter("fingerprint_error IS NULL"), config.phashMaxDistance());
+        Dataset<Row> groups = ImageGroups.of(prints.filter("fingerprint_error IS NULL"),
+                config.dedupPhashMaxDistance());
         Dataset<Row> recordGroup = prints.select(functions.col("record_id").as("_rid"), functions.col("content_sha256"))
                 .join(groups, "content_sha256").select("_rid", "image_group");
         Dataset<Row> keyed = clean.join(recordGroup, clean.col("record_id").equalTo(recordGroup.col("_rid")), "left")
@@ -161,6 +183,13 @@ public final class CorpusJob {
         if (config.itmNegatives()) {
             unique = unique.unionByName(imageTextMatching(unique, config.seed()));
         }
+        // text infilling: the masked input goes with each document (the reference loader masks its TSV itself)
+        final long seed = config.seed();
+        spark.udf().register("ofa_text_mask", (org.apache.spark.sql.api.java.UDF2<String, Long, String>)
+                TextInfilling::mask, DataTypes.StringType);
+        unique = unique.withColumn("question", functions.when(functions.col("task").equalTo("text"),
+                functions.callUDF("ofa_text_mask", functions.col("text"), functions.xxhash64(functions.col("record_id"),
+                        functions.lit(seed)))).otherwise(functions.col("question")));
 
         // per-task targets, deterministic for the seed
         Dataset<Row> ranked = unique.withColumn("_rank", functions.row_number().over(Window.partitionBy("task")
@@ -172,19 +201,23 @@ public final class CorpusJob {
         Dataset<Row> corpus = ranked.filter(keep).drop("_rank").cache();
 
         String out = config.output();
-        corpus.drop("image_path").write().mode("overwrite").partitionBy("task").parquet(out + "/parquet");
+        corpus.drop("image_path").write().mode("overwrite").option("maxRecordsPerFile", config.shardRecords())
+                .partitionBy("task").parquet(out + "/parquet");
         Dataset<Row> manifest = images.manifest().unionByName(textManifest);
         manifest.write().mode("overwrite").parquet(out + "/manifest");
-        writeTsv(spark, corpus, out);
+        writeTsv(spark, corpus, out, config.shardRecords());
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("job_version", VERSION);
         report.put("records_read", records.count());
         report.put("kept", counts(corpus.groupBy("source", "task").count()));
-        report.put("bad_records", counts(bad.groupBy("source", "bad_reason").count()));
+        report.put("bad_records", counts(bad.filter(functions.not(functions.col("bad_reason").startsWith(
+                CorpusRecords.SKIPPED_PREFIX))).groupBy("source", "bad_reason").count()));
+        report.put("skipped", counts(bad.filter(functions.col("bad_reason").startsWith(CorpusRecords.SKIPPED_PREFIX))
+                .groupBy("source", "task", "bad_reason").count()));
         report.put("removed_leakage", counts(manifest.groupBy("source", "rule", "eval_set").count()));
         report.put("removed_duplicate_pairs", duplicates.count());
-        report.put("evaluation_images", evalImages.count());
+        report.put("evaluation_images", evalPrints.count());
         report.put("evaluation_text_ngrams", leakedNgrams.size());
         report.put("seconds", (System.nanoTime() - start) / 1e9);
         Files.createDirectories(Path.of(out));
@@ -241,10 +274,11 @@ public final class CorpusJob {
     }
 
     /**
-     * OFA's TSV files, sharded by Spark partition: vision-language (caption, qa, visual_grounding), detection
-     * (uniq_id, image, boxes) and text.
+     * OFA's four TSV files, in shards of at most {@code shardRecords} lines: vision-language (caption, qa,
+     * visual_grounding, and itm as qa), detection (uniq_id, image, boxes), image (uniq_id, 256x256 image, codes:
+     * image infilling) and text (uniq_id, text: text infilling, which the reference loader masks itself).
      */
-    private static void writeTsv(SparkSession spark, Dataset<Row> corpus, String out) {
+    private static void writeTsv(SparkSession spark, Dataset<Row> corpus, String out, long shardRecords) {
         spark.udf().register("ofa_vl_tsv", (org.apache.spark.sql.api.java.UDF6<String, byte[], String, String,
                 String, String, String>) (id, image, text, question, refs, task) -> OfaTsv.visionLanguage(id, image,
                 task.equals("qa") || task.equals("itm") ? "" : text, question, refs, "",
@@ -254,14 +288,22 @@ public final class CorpusJob {
                 OfaTsv::text, DataTypes.StringType);
         spark.udf().register("ofa_det_tsv", (org.apache.spark.sql.api.java.UDF3<String, byte[], String, String>)
                 OfaTsv::detection, DataTypes.StringType);
-        corpus.filter("task = 'detection'").select(functions.callUDF("ofa_det_tsv", functions.col("record_id"),
-                        functions.col("image"), functions.col("refs")))
-                .write().mode("overwrite").text(out + "/tsv/detection");
-        corpus.filter("task NOT IN ('text', 'detection')").select(functions.callUDF("ofa_vl_tsv", functions.col("record_id"),
-                        functions.col("image"), functions.col("text"), functions.col("question"),
-                        functions.col("refs"), functions.col("task")))
-                .write().mode("overwrite").text(out + "/tsv/vision_language");
-        corpus.filter("task = 'text'").select(functions.callUDF("ofa_text_tsv", functions.col("record_id"),
-                functions.col("text"))).write().mode("overwrite").text(out + "/tsv/text");
+        spark.udf().register("ofa_image_tsv", (org.apache.spark.sql.api.java.UDF3<String, byte[], String, String>)
+                OfaTsv::image, DataTypes.StringType);
+        write(corpus.filter("task = 'detection'").select(functions.callUDF("ofa_det_tsv", functions.col("record_id"),
+                functions.col("image"), functions.col("refs"))), out + "/tsv/detection", shardRecords);
+        write(corpus.filter("task NOT IN ('text', 'detection', 'image_infilling')").select(functions.callUDF(
+                "ofa_vl_tsv", functions.col("record_id"), functions.col("image"), functions.col("text"),
+                functions.col("question"), functions.col("refs"), functions.col("task"))),
+                out + "/tsv/vision_language", shardRecords);
+        write(corpus.filter("task = 'image_infilling'").select(functions.callUDF("ofa_image_tsv",
+                functions.col("record_id"), functions.col("image"), functions.col("refs"))), out + "/tsv/image",
+                shardRecords);
+        write(corpus.filter("task = 'text'").select(functions.callUDF("ofa_text_tsv", functions.col("record_id"),
+                functions.col("text"))), out + "/tsv/text", shardRecords);
+    }
+
+    private static void write(Dataset<Row> lines, String dir, long shardRecords) {
+        lines.write().mode("overwrite").option("maxRecordsPerFile", shardRecords).text(dir);
     }
 }

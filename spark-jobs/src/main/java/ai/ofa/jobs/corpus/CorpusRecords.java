@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * Source and evaluation-set adapters: each reads a public dataset's own files and yields records in one model.
  * Canonical image keys come from the datasets' links ({@code coco:ID} for COCO, VQAv2 and RefCOCO, whose images are
- * COCO's), so the same picture from two datasets is one image. Images are read later, by path, on the executors.
+ * COCO's), so the same picture from two datasets is one image. Evaluation sets: {@code karpathy}, {@code refcoco},
+ * {@code vqa2}, {@code snli-ve}, {@code image-folder} (e.g. ImageNet-1k val) and {@code img2dataset}. Images are read later, by path, on the executors.
  *
  * <ul>
  * <li>{@code coco-captions}: {@code annotations} (captions_*.json: images + annotations), {@code images} folder.</li>
@@ -42,7 +43,11 @@ import java.util.Map;
  * <li>{@code gqa}: {@code questions} (e.g. train_balanced_questions.json: id -> imageId, question, answer),
  * {@code images} (ID.jpg), and {@code vg_image_data} (Visual Genome's image_data.json, optional) so that GQA's
  * Visual Genome images carry their COCO and Flickr30k ids too.</li>
- * <li>{@code img2dataset}: {@code path} (its Parquet output), {@code image_col} (default jpg).</li>
+ * <li>{@code img2dataset}: {@code path} (its output folder), {@code format} (parquet, the default, or webdataset),
+ * {@code image_col} (Parquet; default jpg); for image infilling {@code image_infilling = true} and
+ * {@code image_codes} (the column, or webdataset JSON field, of VQGAN codes).</li>
+ * <li>{@code openimages}: {@code boxes} (the box CSV, fractions of the image size), {@code classes}
+ * (class-descriptions-boxable.csv), {@code images} (ID.jpg); boxes become pixels once each image's size is read.</li>
  * <li>{@code text-jsonl}: {@code path} (JSON lines with a {@code text} field).</li>
  * </ul>
  */
@@ -87,6 +92,7 @@ final class CorpusRecords {
             case "visual-genome" -> spark.createDataFrame(visualGenome(s), SCHEMA);
             case "gqa" -> spark.createDataFrame(gqa(s), SCHEMA);
             case "img2dataset" -> img2dataset(spark, s);
+            case "openimages" -> openImages(spark, s);
             case "text-jsonl" -> textJsonl(spark, s);
             default -> throw new IllegalArgumentException("Unknown source type " + s.type());
         };
@@ -356,23 +362,150 @@ final class CorpusRecords {
         return out;
     }
 
-    static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s) {
-        String imageCol = s.settings().getOrDefault("image_col", "jpg");
-        Dataset<Row> df = spark.read().parquet(s.require("path"));
-        for (String c : List.of("key", imageCol, "caption")) {
-            if (!List.of(df.columns()).contains(c)) {
-                throw new IllegalArgumentException("source." + s.name() + ": img2dataset Parquet at " + s.require("path")
-                        + " has no column '" + c + "'; columns: " + List.of(df.columns()));
+    /**
+     * img2dataset output as rows (key, image, caption, codes): Parquet ({@code format = parquet}, the default; the
+     * image in {@code image_col}, default jpg) or webdataset shards ({@code format = webdataset}: KEY.jpg, KEY.txt,
+     * KEY.json). {@code image_codes} names the column (Parquet) or JSON field (webdataset) of VQGAN image codes:
+     * space-separated numbers or a list of them.
+     */
+    static Dataset<Row> img2datasetRows(SparkSession spark, Map<String, String> settings, String prefix,
+                                        boolean needCaption) {
+        String path = settings.get("path");
+        if (path == null || path.isBlank()) {
+            throw new IllegalArgumentException(prefix + ".path is required for an img2dataset set");
+        }
+        String format = settings.getOrDefault("format", "parquet");
+        String codes = settings.get("image_codes");
+        if (format.equals("webdataset")) {
+            List<String> shards = ai.ofa.jobs.enrich.EnrichJob.listInputs(spark.sparkContext().hadoopConfiguration(),
+                    path, "webdataset");
+            if (shards.isEmpty()) {
+                throw new IllegalArgumentException(prefix + ": no webdataset shards (*.tar) under " + path);
+            }
+            return ai.ofa.jobs.enrich.WebDatasetReader.read(spark, shards).select(functions.col("key"),
+                    functions.col("image"), functions.col("caption"), codes == null
+                            ? functions.lit(null).cast("string").as("codes")
+                            // a JSON list [1, 2, 3] or a string "1 2 3": space-separated either way
+                            : functions.trim(functions.regexp_replace(functions.get_json_object(functions.col("json"),
+                                    "$." + codes), "[\\[\\],\\s]+", " ")).as("codes"));
+        }
+        if (!format.equals("parquet")) {
+            throw new IllegalArgumentException(prefix + ".format is '" + format + "', expected parquet or webdataset");
+        }
+        String imageCol = settings.getOrDefault("image_col", "jpg");
+        Dataset<Row> df = spark.read().parquet(path);
+        List<String> columns = List.of(df.columns());
+        List<String> needed = new ArrayList<>(List.of("key", imageCol));
+        if (needCaption) {
+            needed.add("caption");
+        }
+        if (codes != null) {
+            needed.add(codes);
+        }
+        for (String c : needed) {
+            if (!columns.contains(c)) {
+                throw new IllegalArgumentException(prefix + ": img2dataset Parquet at " + path + " has no column '"
+                        + c + "'; columns: " + columns);
             }
         }
-        return df.select(functions.concat(functions.lit(s.name() + ":"), functions.col("key").cast("string"))
-                        .as("record_id"), functions.lit(s.name()).as("source"), functions.lit("caption").as("task"),
-                functions.lit(null).cast("string").as("image_key"), functions.lit(null).cast("string").as("image_path"),
-                functions.col(imageCol).as("image"), functions.trim(functions.col("caption")).as("text"),
-                functions.lit(null).cast("string").as("question"), functions.lit(null).cast("string").as("refs"),
-                functions.when(functions.col("caption").isNull().or(functions.trim(functions.col("caption"))
-                        .equalTo("")), "empty caption").when(functions.col(imageCol).isNull(), "no image bytes")
-                        .as("bad_reason"));
+        org.apache.spark.sql.Column codesCol = codes == null ? functions.lit(null).cast("string")
+                : df.schema().apply(codes).dataType() instanceof org.apache.spark.sql.types.ArrayType
+                ? functions.array_join(functions.col(codes).cast("array<string>"), " ")
+                : functions.col(codes).cast("string");
+        return df.select(functions.col("key").cast("string").as("key"), functions.col(imageCol).as("image"),
+                columns.contains("caption") ? functions.col("caption").cast("string").as("caption")
+                        : functions.lit(null).cast("string").as("caption"), codesCol.as("codes"));
+    }
+
+    /**
+     * Captions of an img2dataset set; with {@code image_infilling = true} also one image-infilling example per image
+     * whose codes are given ({@code image_codes}); images without codes are counted as skipped.
+     */
+    static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s) {
+        Dataset<Row> df = img2datasetRows(spark, s.settings(), "source." + s.name(), true);
+        org.apache.spark.sql.Column id = functions.concat(functions.lit(s.name() + ":"), functions.col("key"));
+        org.apache.spark.sql.Column noString = functions.lit(null).cast("string");
+        org.apache.spark.sql.Column noImage = functions.when(functions.col("image").isNull(), "no image bytes");
+        Dataset<Row> captions = df.select(id.as("record_id"), functions.lit(s.name()).as("source"),
+                functions.lit("caption").as("task"), noString.as("image_key"), noString.as("image_path"),
+                functions.col("image"), functions.trim(functions.col("caption")).as("text"), noString.as("question"),
+                noString.as("refs"), functions.when(functions.col("caption").isNull().or(functions.trim(
+                        functions.col("caption")).equalTo("")), "empty caption").otherwise(noImage).as("bad_reason"));
+        if (!Boolean.parseBoolean(s.settings().getOrDefault("image_infilling", "false"))) {
+            return captions;
+        }
+        org.apache.spark.sql.Column codes = functions.trim(functions.col("codes"));
+        Dataset<Row> infilling = df.select(functions.concat(id, functions.lit(":infill")).as("record_id"),
+                functions.lit(s.name()).as("source"), functions.lit("image_infilling").as("task"),
+                noString.as("image_key"), noString.as("image_path"), functions.col("image"), noString.as("text"),
+                noString.as("question"), codes.as("refs"),
+                functions.when(codes.isNull().or(codes.equalTo("")), SKIPPED_PREFIX + "no image codes")
+                        .when(functions.not(codes.rlike("^[0-9]+( [0-9]+)*$")), "malformed image codes")
+                        .otherwise(noImage).as("bad_reason"));
+        return captions.unionByName(infilling);
+    }
+
+    /** Bad reasons that are not errors: records a task cannot use (counted apart in the report). */
+    static final String SKIPPED_PREFIX = "skipped: ";
+
+    /** Boxes given as fractions of the image size, converted to pixels once the image's size is known. */
+    static final String UNIT_BOXES = "unit:";
+
+    /**
+     * OpenImages detection: {@code boxes} (e.g. oidv6-train-annotations-bbox.csv, with its header: ImageID,
+     * LabelName, XMin, XMax, YMin, YMax as fractions of the image size), {@code classes}
+     * (class-descriptions-boxable.csv: LabelName,DisplayName, header optional), {@code images} (ID.jpg). Read on
+     * the executors (the box file has millions of lines); one record per image, its boxes converted to pixels from
+     * the image's own size after it is read.
+     */
+    static Dataset<Row> openImages(SparkSession spark, CorpusConfig.Source s) {
+        String images = s.require("images");
+        Dataset<Row> boxes = spark.read().option("header", "true").csv(s.require("boxes"));
+        for (String c : List.of("ImageID", "LabelName", "XMin", "XMax", "YMin", "YMax")) {
+            if (!List.of(boxes.columns()).contains(c)) {
+                throw new IllegalArgumentException("source." + s.name() + ".boxes " + s.require("boxes")
+                        + " has no column '" + c + "' (an OpenImages box CSV with its header); columns: "
+                        + List.of(boxes.columns()));
+            }
+        }
+        Dataset<Row> classes = spark.read().option("header", "false").csv(s.require("classes"))
+                .toDF("LabelName", "DisplayName").filter("LabelName != 'LabelName'");
+        org.apache.spark.sql.Column x0 = functions.col("XMin").cast("double");
+        org.apache.spark.sql.Column x1 = functions.col("XMax").cast("double");
+        org.apache.spark.sql.Column y0 = functions.col("YMin").cast("double");
+        org.apache.spark.sql.Column y1 = functions.col("YMax").cast("double");
+        org.apache.spark.sql.Column outside = functions.when(x0.isNull().or(x1.isNull()).or(y0.isNull()).or(y1.isNull())
+                .or(x0.lt(0)).or(y0.lt(0)).or(x1.gt(1)).or(y1.gt(1)).or(x1.leq(x0)).or(y1.leq(y0)), 1).otherwise(0);
+        Dataset<Row> perImage = boxes.join(functions.broadcast(classes), boxes.col("LabelName")
+                        .equalTo(classes.col("LabelName")), "left")
+                .select(functions.col("ImageID"), outside.as("_outside"), functions.format_string(
+                        "%s,%s,%s,%s,%s,%s", x0, y0, x1, y1, boxes.col("LabelName"),
+                        functions.coalesce(classes.col("DisplayName"), boxes.col("LabelName"))).as("_box"))
+                .groupBy("ImageID").agg(functions.array_join(functions.array_sort(functions.collect_list("_box")),
+                        "&&").as("_boxes"), functions.max("_outside").as("_outside"));
+        org.apache.spark.sql.Column noString = functions.lit(null).cast("string");
+        return perImage.select(functions.concat(functions.lit(s.name() + ":"), functions.col("ImageID")).as("record_id"),
+                functions.lit(s.name()).as("source"), functions.lit("detection").as("task"),
+                functions.concat(functions.lit("openimages:"), functions.col("ImageID")).as("image_key"),
+                functions.concat(functions.lit(join(images, "")), functions.col("ImageID"), functions.lit(".jpg"))
+                        .as("image_path"), functions.lit(null).cast("binary").as("image"), noString.as("text"),
+                noString.as("question"), functions.concat(functions.lit(UNIT_BOXES), functions.col("_boxes")).as("refs"),
+                functions.when(functions.col("_outside").gt(0), "box outside the image").as("bad_reason"));
+    }
+
+    /** {@code unit:x0,y0,x1,y1,id,name&&...} (fractions) -> the same boxes in pixels of a width x height image. */
+    static String pixelBoxes(String refs, int width, int height) {
+        if (refs == null || !refs.startsWith(UNIT_BOXES)) {
+            return refs;
+        }
+        List<String> out = new ArrayList<>();
+        for (String box : refs.substring(UNIT_BOXES.length()).split("&&")) {
+            String[] f = box.split(",", 5);
+            out.add(String.format(Locale.ROOT, "%.2f,%.2f,%.2f,%.2f,%s", Double.parseDouble(f[0]) * width,
+                    Double.parseDouble(f[1]) * height, Double.parseDouble(f[2]) * width,
+                    Double.parseDouble(f[3]) * height, f[4]));
+        }
+        return String.join("&&", out);
     }
 
     static Dataset<Row> textJsonl(SparkSession spark, CorpusConfig.Source s) {
@@ -388,6 +521,22 @@ final class CorpusRecords {
                 functions.when(functions.col("_corrupt").isNotNull(), "malformed JSON line")
                         .when(functions.col("text").isNull().or(functions.trim(functions.col("text")).equalTo("")),
                                 "empty text").as("bad_reason"));
+    }
+
+    /**
+     * An evaluation set's items (eval_set, item_id, image_key, image_path, texts, image): its images by path, or
+     * by their bytes for an img2dataset set ({@code path}, {@code format}, {@code image_col}; captions as texts).
+     */
+    static Dataset<Row> evalDataset(SparkSession spark, CorpusConfig.EvalSet e) {
+        if (e.type().equals("img2dataset")) {
+            Dataset<Row> df = img2datasetRows(spark, e.settings(), "eval." + e.name(), false);
+            return df.select(functions.lit(e.name()).as("eval_set"), functions.col("key").as("item_id"),
+                    functions.lit(null).cast("string").as("image_key"),
+                    functions.lit(null).cast("string").as("image_path"),
+                    functions.when(functions.col("caption").isNull(), functions.array().cast("array<string>"))
+                            .otherwise(functions.array(functions.col("caption"))).as("texts"), functions.col("image"));
+        }
+        return spark.createDataFrame(evalSet(e), EVAL_SCHEMA).withColumn("image", functions.lit(null).cast("binary"));
     }
 
     static List<Row> evalSet(CorpusConfig.EvalSet e) {

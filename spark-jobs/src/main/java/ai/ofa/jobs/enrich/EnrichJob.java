@@ -270,12 +270,7 @@ public final class EnrichJob {
 
     private static Dataset<Row> read(SparkSession spark, EnrichOptions o, List<String> files) {
         if (o.inputFormat().equals("webdataset")) {
-            org.apache.spark.api.java.JavaSparkContext jsc =
-                    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
-            org.apache.spark.util.SerializableConfiguration conf =
-                    new org.apache.spark.util.SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-            return spark.createDataFrame(jsc.parallelize(files, Math.max(1, files.size()))
-                    .flatMap(new WebDatasetReader(conf)), WebDatasetReader.SCHEMA);
+            return WebDatasetReader.read(spark, files);
         }
         String[] paths = files.toArray(new String[0]);
         Dataset<Row> df = o.inputFormat().equals("binaryfile")
@@ -402,11 +397,19 @@ public final class EnrichJob {
     }
 
     static List<String> listInputs(Configuration conf, EnrichOptions o) {
+        return listInputs(conf, o.input(), o.inputFormat());
+    }
+
+    /**
+     * The input files under a path, sorted: a file itself, or the folder's files of the format (parquet: *.parquet,
+     * webdataset: *.tar, binaryfile: every file), hidden ones (_x, .x) left out.
+     */
+    public static List<String> listInputs(Configuration conf, String input, String format) {
         try {
-            Path root = new Path(o.input());
+            Path root = new Path(input);
             FileSystem fs = root.getFileSystem(conf);
             if (!fs.exists(root)) {
-                throw new IllegalArgumentException("Input not found: " + o.input());
+                throw new IllegalArgumentException("Input not found: " + input);
             }
             FileStatus st = fs.getFileStatus(root);
             List<String> out = new ArrayList<>();
@@ -419,7 +422,7 @@ public final class EnrichJob {
                 LocatedFileStatus f = it.next();
                 String name = f.getPath().getName();
                 boolean hidden = name.startsWith("_") || name.startsWith(".");
-                boolean wanted = switch (o.inputFormat()) {
+                boolean wanted = switch (format) {
                     case "binaryfile" -> true;
                     case "webdataset" -> name.endsWith(".tar");
                     default -> name.endsWith(".parquet");
@@ -431,7 +434,7 @@ public final class EnrichJob {
             out.sort(String::compareTo);
             return out;
         } catch (IOException e) {
-            throw new IllegalStateException("Cannot list " + o.input() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot list " + input + ": " + e.getMessage(), e);
         }
     }
 

@@ -24,8 +24,8 @@ import java.util.Set;
  * {@code KEY.jpg}, {@code KEY.txt}, {@code KEY.json} are contiguous per sample) as rows
  * (key, image, caption, json, _source_file), one sample in memory at a time.
  */
-final class WebDatasetReader implements FlatMapFunction<String, Row> {
-    static final StructType SCHEMA = new StructType().add("key", DataTypes.StringType)
+public final class WebDatasetReader implements FlatMapFunction<String, Row> {
+    public static final StructType SCHEMA = new StructType().add("key", DataTypes.StringType)
             .add("image", DataTypes.BinaryType).add("caption", DataTypes.StringType)
             .add("json", DataTypes.StringType).add("_source_file", DataTypes.StringType);
     static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp");
@@ -35,6 +35,16 @@ final class WebDatasetReader implements FlatMapFunction<String, Row> {
 
     WebDatasetReader(SerializableConfiguration conf) {
         this.conf = conf;
+    }
+
+    /** The samples of these shards, one Spark partition per shard. */
+    public static org.apache.spark.sql.Dataset<Row> read(org.apache.spark.sql.SparkSession spark,
+                                                         java.util.List<String> shards) {
+        org.apache.spark.api.java.JavaSparkContext jsc =
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        return spark.createDataFrame(jsc.parallelize(shards, Math.max(1, shards.size()))
+                .flatMap(new WebDatasetReader(conf)), SCHEMA);
     }
 
     @Override

@@ -178,16 +178,6 @@ class EnrichJobTest {
         assertTrue(((String) byKey.get("null").getAs("error")).contains("image path is null"));
     }
 
-    private static void member(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String name,
-                               byte[] data) throws java.io.IOException {
-        org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
-                new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
-        e.setSize(data.length);
-        tar.putArchiveEntry(e);
-        tar.write(data);
-        tar.closeArchiveEntry();
-    }
-
     @Test
     void img2datasetWebdatasetShardsAndLabelFiles(@TempDir Path tmp) throws Exception {
         Path in = tmp.resolve("shards");
@@ -198,11 +188,11 @@ class EnrichJobTest {
                     Files.newOutputStream(in.resolve(String.format("%05d.tar", shard))))) {
                 for (int i = 0; i < 2; i++) {
                     String key = String.format("%05d%04d", shard, i);
-                    member(tar, key + ".jpg", shard == 1 && i == 1 ? new byte[]{9, 9} : jpg);
-                    member(tar, key + ".txt", ("caption " + key).getBytes());
-                    member(tar, key + ".json", ("{\"key\": \"" + key + "\"}").getBytes());
+                    ai.ofa.jobs.TestShards.member(tar, key + ".jpg", shard == 1 && i == 1 ? new byte[]{9, 9} : jpg);
+                    ai.ofa.jobs.TestShards.member(tar, key + ".txt", ("caption " + key).getBytes());
+                    ai.ofa.jobs.TestShards.member(tar, key + ".json", ("{\"key\": \"" + key + "\"}").getBytes());
                 }
-                member(tar, "0000notimage.json", "{}".getBytes());
+                ai.ofa.jobs.TestShards.member(tar, "0000notimage.json", "{}".getBytes());
             }
         }
         Path labels = tmp.resolve("labels.txt");

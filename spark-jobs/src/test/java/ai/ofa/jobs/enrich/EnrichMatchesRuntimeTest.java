@@ -10,7 +10,6 @@ import ai.ofa.task.OfaResult;
 import ai.ofa.task.Outcome;
 import ai.ofa.task.Vqa;
 import ai.ofa.generate.SearchSettings;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -202,8 +201,8 @@ class EnrichMatchesRuntimeTest {
             String ext = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
                     Files.newOutputStream(in.resolve(String.format("%05d.tar", i))))) {
-                member(tar, key + "." + ext, e.getValue());
-                member(tar, key + ".txt", "a caption".getBytes(StandardCharsets.UTF_8));
+                ai.ofa.jobs.TestShards.member(tar, key + "." + ext, e.getValue());
+                ai.ofa.jobs.TestShards.member(tar, key + ".txt", "a caption".getBytes(StandardCharsets.UTF_8));
             }
             jsonl.append(String.format("{\"key\": \"%s\", \"text\": \"%s\", \"question\": \"%s\"}%n", key, GROUND,
                     QUESTION));
@@ -232,13 +231,5 @@ class EnrichMatchesRuntimeTest {
                         "--tasks", "ground"));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'a.png' 2 times"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertFalse(Files.exists(tmp.resolve("out/data")));
-    }
-
-    private static void member(TarArchiveOutputStream tar, String name, byte[] data) throws java.io.IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(data.length);
-        tar.putArchiveEntry(e);
-        tar.write(data);
-        tar.closeArchiveEntry();
     }
 }

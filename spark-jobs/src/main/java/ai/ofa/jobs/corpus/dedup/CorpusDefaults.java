@@ -8,6 +8,14 @@ public final class CorpusDefaults {
      * are 22 bits apart or more (PerceptualHashPhotoTest prints the table). 12 leaves a margin on both sides.
      */
     public static final int PHASH_MAX_DISTANCE = 12;
+    /**
+     * Within the corpus a tighter threshold: merging two training images is a loss, missing a leak is not (an
+     * evaluation set is small, a corpus is not). Among N unrelated 64-bit hashes about N^2/2 * V(64,k) / 2^64 pairs
+     * fall within k by chance (V: the Hamming ball): at 20M images and k = 12 that is about 36M false links, which
+     * would chain unrelated pictures into one group; at k = 4, about 7. 4 still joins re-encoded, resized, brightened
+     * and grey copies; crops are left apart.
+     */
+    public static final int DEDUP_PHASH_MAX_DISTANCE = 4;
     /** Text leakage: a shared run of this many tokens with an evaluation text (GPT-3's and OFA's convention). */
     public static final int LEAKAGE_NGRAM = 13;
 

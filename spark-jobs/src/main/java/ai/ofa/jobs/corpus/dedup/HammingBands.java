@@ -18,8 +18,20 @@ public final class HammingBands implements java.io.Serializable {
     private final int[] starts;
     private final int[] widths;
     private final int radius;
+    private final int indexRadius;
 
     public HammingBands(int maxDistance, int bands) {
+        this(maxDistance, bands, 0);
+    }
+
+    /**
+     * With {@code indexRadius} > 0 the indexed side is also filed under every band value within that radius, and the
+     * probing side probes only within {@code radius - indexRadius} ("meet in the middle"): two band values within
+     * r of each other always share a value within r1 of one and r - r1 of the other. Both sides then grow by the
+     * small ball of r/2 instead of one side by the ball of r, which keeps wide bands (few random collisions)
+     * affordable in a self-join of tens of millions.
+     */
+    public HammingBands(int maxDistance, int bands, int indexRadius) {
         if (maxDistance < 0 || maxDistance > 32) {
             throw new IllegalArgumentException("Hamming threshold must be in [0, 32], got " + maxDistance);
         }
@@ -28,6 +40,11 @@ public final class HammingBands implements java.io.Serializable {
         }
         this.maxDistance = maxDistance;
         this.radius = maxDistance / bands;
+        if (indexRadius < 0 || indexRadius > radius) {
+            throw new IllegalArgumentException("Index radius must be in [0, " + radius + "] for k=" + maxDistance
+                    + " on " + bands + " bands, got " + indexRadius);
+        }
+        this.indexRadius = indexRadius;
         starts = new int[bands];
         widths = new int[bands];
         int at = 0;
@@ -64,6 +81,36 @@ public final class HammingBands implements java.io.Serializable {
         return best;
     }
 
+    /**
+     * The plan for a shuffle join ({@link HammingJoin#join}), where both sides become keyed rows: every band count
+     * and every split of the radius between the sides, by the expected keyed rows of both sides plus the candidate
+     * pairs (band-value collisions of unrelated hashes, which grow with the product of the sides).
+     */
+    public static HammingBands planSplit(int maxDistance, long indexedSize, long probingSize) {
+        HammingBands best = null;
+        double bestCost = Double.MAX_VALUE;
+        for (int m = 2; m <= 16; m++) {
+            int r = maxDistance / m;
+            for (int r1 = 0; r1 <= r; r1++) {
+                HammingBands b = new HammingBands(maxDistance, m, r1);
+                double rows = 0;
+                double candidates = 0;
+                for (int w : b.widths) {
+                    double vi = ball(w, r1);
+                    double vp = ball(w, r - r1);
+                    rows += indexedSize * vi + probingSize * vp;
+                    candidates += (double) indexedSize * probingSize * ball(w, r) / Math.pow(2, w);
+                }
+                double cost = rows + candidates;
+                if (cost < bestCost) {
+                    bestCost = cost;
+                    best = b;
+                }
+            }
+        }
+        return best;
+    }
+
     /** Number of w-bit values within distance r of a given one. */
     static double ball(int w, int r) {
         double total = 0;
@@ -81,6 +128,10 @@ public final class HammingBands implements java.io.Serializable {
 
     public int radius() {
         return radius;
+    }
+
+    public int indexRadius() {
+        return indexRadius;
     }
 
     public int maxDistance() {
@@ -107,6 +158,20 @@ public final class HammingBands implements java.io.Serializable {
 
     /** Every (band, value) within {@code radius} bits of the hash's band values. */
     public long[] neighbourKeys(long hash) {
+        return keysWithin(hash, radius);
+    }
+
+    /** The indexed side's keys in a shuffle join: every (band, value) within the index radius. */
+    public long[] indexKeys(long hash) {
+        return keysWithin(hash, indexRadius);
+    }
+
+    /** The probing side's keys in a shuffle join: every (band, value) within radius - index radius. */
+    public long[] probeKeys(long hash) {
+        return keysWithin(hash, radius - indexRadius);
+    }
+
+    private long[] keysWithin(long hash, int radius) {
         int total = 0;
         for (int w : widths) {
             total += (int) ball(w, radius);
@@ -131,6 +196,7 @@ public final class HammingBands implements java.io.Serializable {
 
     @Override
     public String toString() {
-        return "HammingBands[k=" + maxDistance + ", bands=" + widths.length + ", radius=" + radius + "]";
+        return "HammingBands[k=" + maxDistance + ", bands=" + widths.length + ", radius=" + radius
+                + (indexRadius > 0 ? ", index radius=" + indexRadius : "") + "]";
     }
 }

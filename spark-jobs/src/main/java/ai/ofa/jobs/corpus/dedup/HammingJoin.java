@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * Every (left, right) pair whose 64-bit hashes differ in at most k bits, on Spark, with exact recall: multi-index
- * hashing ({@link HammingBands}). The left side is indexed by its exact band values (one row per band), the right
- * side probes every band value within the radius; pairs meeting on a key are verified by their full distance and
+ * hashing ({@link HammingBands}). The left side is indexed by its band values (one row per band, or every value
+ * within the index radius), the right side probes every band value within the rest of the radius; pairs meeting on a key are verified by their full distance and
  * deduplicated. Work grows with the sizes of the sides plus the candidates, not with their product.
  *
  * <pre>{@code
@@ -36,7 +36,8 @@ public final class HammingJoin {
     public static Dataset<Row> join(Dataset<Row> left, String leftId, String leftHash, Dataset<Row> right,
                                     String rightId, String rightHash, int maxDistance) {
         // the left side is indexed by exact band values, the right side probes
-        HammingBands bands = HammingBands.plan(maxDistance, Math.max(1, left.count()), Math.max(1, right.count()));
+        HammingBands bands = HammingBands.planSplit(maxDistance, Math.max(1, left.count()),
+                Math.max(1, right.count()));
         return join(left, leftId, leftHash, right, rightId, rightHash, bands);
     }
 
@@ -100,7 +101,7 @@ public final class HammingJoin {
                 return java.util.Collections.emptyIterator();
             }
             long h = row.getLong(1);
-            long[] ks = exact ? bands.exactKeys(h) : bands.neighbourKeys(h);
+            long[] ks = exact ? bands.indexKeys(h) : bands.probeKeys(h);
             List<Row> out = new ArrayList<>(ks.length);
             for (long k : ks) {
                 out.add(RowFactory.create(k, row.getString(0), h));

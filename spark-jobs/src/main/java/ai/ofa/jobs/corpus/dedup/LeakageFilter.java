@@ -37,20 +37,24 @@ public final class LeakageFilter {
     private LeakageFilter() {
     }
 
-    /** Adds content_sha256, phash and fingerprint_error (null when the image decoded) after the given columns. */
+    /**
+     * Adds content_sha256, phash, fingerprint_error (null when the image decoded), image_width and image_height
+     * after the given columns.
+     */
     public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
         StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", DataTypes.LongType)
-                .add("fingerprint_error", DataTypes.StringType);
+                .add("fingerprint_error", DataTypes.StringType).add("image_width", DataTypes.IntegerType)
+                .add("image_height", DataTypes.IntegerType);
         int image = df.schema().fieldIndex(imageCol);
         return df.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> ai.ofa.jobs.Rows.appending(rows, r -> {
             if (r.isNullAt(image)) {
-                return new Object[]{null, null, "no image"};
+                return new Object[]{null, null, "no image", null, null};
             }
             try {
                 Fingerprint f = Fingerprint.of((byte[]) r.get(image));
-                return new Object[]{f.contentSha256(), f.phash(), null};
+                return new Object[]{f.contentSha256(), f.phash(), null, f.width(), f.height()};
             } catch (RuntimeException e) {
-                return new Object[]{null, null, String.valueOf(e.getMessage())};
+                return new Object[]{null, null, String.valueOf(e.getMessage()), null, null};
             }
         }), Encoders.row(out));
     }

@@ -108,9 +108,11 @@ class HammingJoinTest {
             long[][] d = data(k, 4000, 1500, k);
             Set<String> expected = brute(d[0], d[1], k);
             assertTrue(expected.size() >= 150, "planted pairs: " + expected.size());
-            // the planned split, and one with more, narrower bands (a smaller radius per band)
+            // the planned split, one with more, narrower bands (a smaller radius per band), and two bands with the
+            // radius split between the sides (meet in the middle)
             for (HammingBands bands : List.of(HammingBands.plan(k, 4000, 1500),
-                    new HammingBands(k, Math.min(16, Math.max(2, k / 2 + 1))))) {
+                    new HammingBands(k, Math.min(16, Math.max(2, k / 2 + 1))),
+                    new HammingBands(k, 2, k / 2 / 2), HammingBands.planSplit(k, 20_000_000, 20_000_000))) {
                 assertEquals(expected, sparkPairs(d[0], d[1], bands), "k=" + k + " " + bands);
             }
             assertEquals(expected, sparkPairs(d[0], d[1], HammingBands.plan(k, 4000, 1500), true),
@@ -145,6 +147,42 @@ class HammingJoinTest {
         assertEquals(keys.length, java.util.Arrays.stream(keys).distinct().count());
         assertEquals(3, b.exactKeys(0x0123456789abcdefL).length);
         assertThrows(IllegalArgumentException.class, () -> new HammingBands(40, 4));
+    }
+
+    @Test
+    void splitRadiusKeysMeetForEveryPairWithinTheBandRadius() {
+        HammingBands b = new HammingBands(8, 2, 2);   // radius 4 per 32-bit band: 2 on each side
+        java.util.Random random = new java.util.Random(5);
+        for (int t = 0; t < 200; t++) {
+            long a = random.nextLong();
+            long other = a;
+            for (int flips = random.nextInt(5); flips > 0; flips--) {
+                other ^= 1L << random.nextInt(32);   // all in the low band
+            }
+            Set<Long> index = new java.util.HashSet<>();
+            for (long key : b.indexKeys(a)) {
+                index.add(key);
+            }
+            long met = java.util.Arrays.stream(b.probeKeys(other)).filter(index::contains).count();
+            assertTrue(met > 0, "pair at distance " + Long.bitCount(a ^ other));
+        }
+        assertEquals(2 * (long) HammingBands.ball(32, 2), b.indexKeys(1L).length);
+        assertThrows(IllegalArgumentException.class, () -> new HammingBands(8, 2, 5));
+    }
+
+    @Test
+    void splitPlanKeepsCandidatesNearLinearForTwentyMillionImages() {
+        // unrelated hashes colliding on a band value grow with the product of the sides; at 20M the plan must
+        // trade keyed rows for wider bands so that candidates stay a small multiple of the images
+        long n = 20_000_000;
+        HammingBands b = HammingBands.planSplit(4, n, n);
+        double candidates = 0;
+        for (int i = 0; i < b.bands(); i++) {
+            int w = 64 / b.bands() + (i < 64 % b.bands() ? 1 : 0);
+            candidates += (double) n * n * HammingBands.ball(w, b.radius()) / Math.pow(2, w);
+        }
+        assertTrue(candidates < 50.0 * n, b + ": " + candidates + " candidates");
+        assertTrue(b.indexKeys(0L).length + b.probeKeys(0L).length < 200, b.toString());
     }
 
     @Test
