@@ -21,10 +21,13 @@ def main(argv=None) -> int:
                    help="fp16 writes half-precision graphs for GPU executors (fp32 interface)")
     p.add_argument("--name", help="model name recorded in the manifest (default: the checkpoint folder's name)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing package at --output")
+    p.add_argument("--resolution", type=int, help="one input resolution for every task (default: the checkpoint's "
+                   "image_resolution if it has one, else OFA's 480, and 512 for grounding and detection)")
     args = p.parse_args(argv)
     start = time.time()
     try:
-        manifest = convert(args.checkpoint, args.output, args.dtype, args.name, args.overwrite)
+        manifest = convert(args.checkpoint, args.output, args.dtype, args.name, args.overwrite,
+                           args.resolution)
     except CheckpointError as e:
         print(f"ofa convert: error: {e}", file=sys.stderr)
         return 2

@@ -137,8 +137,9 @@ def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) ->
 
 
 def write_manifest(out_dir: Path, model: OfaModel, ckpt: Checkpoint, layout: VocabularyLayout, dtype: str,
-                   names: Dict[str, Dict[str, List[str]]], name: str) -> Dict:
+                   names: Dict[str, Dict[str, List[str]]], name: str, resolution: int | None = None) -> Dict:
     cfg = model.cfg
+    per_task = dict(TASK_RESOLUTION) if resolution is None else {task: resolution for task in TASK_RESOLUTION}
     manifest = {
         "format_version": FORMAT_VERSION,
         "name": name,
@@ -160,7 +161,7 @@ def write_manifest(out_dir: Path, model: OfaModel, ckpt: Checkpoint, layout: Voc
                        "text_size": layout.text_size, "code_first_id": layout.code_first_id,
                        "num_codes": layout.num_codes, "bin_first_id": layout.bin_first_id,
                        "num_bins": layout.num_bins},
-        "image": {"resolution": dict(TASK_RESOLUTION), "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5],
+        "image": {"resolution": per_task, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5],
                   "resample": "bicubic", "max_image_size": MAX_IMAGE_SIZE,
                   "max_resolution": cfg.image_bucket_size * PATCH_STRIDE},
         "graphs": {g: {"file": f"{g}.onnx", **io} for g, io in names.items()},
@@ -171,8 +172,26 @@ def write_manifest(out_dir: Path, model: OfaModel, ckpt: Checkpoint, layout: Voc
     return manifest
 
 
+def image_resolution(checkpoint_dir: Path, resolution: int | None, max_resolution: int) -> int | None:
+    """The one input resolution for every task: given, or the checkpoint's ``image_resolution`` (written by
+    ``./ofa train``); None keeps OFA's published per-task resolutions (480, grounding and detection 512)."""
+    if resolution is None:
+        try:
+            resolution = json.loads((checkpoint_dir / "config.json").read_text(encoding="utf-8")).get(
+                "image_resolution")
+        except (OSError, ValueError):
+            resolution = None   # load_checkpoint has already named a missing or corrupt config
+    if resolution is None:
+        return None
+    if not isinstance(resolution, int) or resolution < PATCH_STRIDE or resolution % PATCH_STRIDE \
+            or resolution > max_resolution:
+        raise CheckpointError(f"Image resolution {resolution!r} is not a multiple of {PATCH_STRIDE} in "
+                              f"[{PATCH_STRIDE}, {max_resolution}] (image_bucket_size x {PATCH_STRIDE})")
+    return resolution
+
+
 def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str | None = None,
-            overwrite: bool = False) -> Dict:
+            overwrite: bool = False, resolution: int | None = None) -> Dict:
     """Convert one checkpoint. The package appears at ``output`` whole or not at all."""
     if dtype not in ("fp32", "fp16"):
         raise CheckpointError(f"Unknown dtype {dtype!r}, expected one of ['fp32', 'fp16']")
@@ -180,6 +199,7 @@ def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str |
         raise CheckpointError(f"Output {output} already exists; remove it or pass --overwrite")
     model, ckpt = load_checkpoint(checkpoint_dir)
     layout = read_vocabulary_layout(ckpt.vocab_file, ckpt.merges_file, model.cfg.vocab_size)
+    resolution = image_resolution(checkpoint_dir, resolution, model.cfg.image_bucket_size * PATCH_STRIDE)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
     try:
@@ -190,7 +210,7 @@ def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str |
         shutil.copyfile(ckpt.vocab_file, staging / "vocab.json")
         shutil.copyfile(ckpt.merges_file, staging / "merges.txt")
         manifest = write_manifest(staging, model, ckpt, layout, dtype, names,
-                                  name or checkpoint_dir.resolve().name)
+                                  name or checkpoint_dir.resolve().name, resolution)
         if output.exists():
             shutil.rmtree(output)
         os.replace(staging, output)

@@ -1,6 +1,7 @@
 package ai.ofa.jobs.corpus;
 
 import ai.ofa.jobs.corpus.dedup.CorpusDefaults;
+import ai.ofa.jobs.corpus.dedup.HammingBands;
 import ai.ofa.jobs.corpus.dedup.HammingJoin;
 import ai.ofa.jobs.corpus.dedup.PerceptualHash;
 import org.apache.spark.sql.Dataset;
@@ -15,10 +16,12 @@ import java.util.List;
 
 /**
  * Benchmark of the corpus job's deduplication (figures printed, nothing asserted): perceptual hashing images/s on
- * one core, and the leakage join of N corpus hashes against 150k evaluation hashes on local Spark for N = 100k,
- * 300k and 1M, with its growth against N.
+ * one core; the leakage join of N corpus hashes against 150k evaluation hashes on local Spark for N = 100k,
+ * 300k and 1M, with its growth against N; and the corpus's self-join (near-duplicate images, at the dedup
+ * threshold) for the same N.
  *
- * <pre>./ofa bench-corpus [--max-corpus 1000000] [--eval 150000] [--threshold 12]</pre>
+ * <pre>./ofa bench-corpus [--max-corpus 1000000] [--eval 150000] [--threshold 12] [--dedup-threshold 4]
+ *                     [--only phash|leakage|selfjoin]</pre>
  */
 public final class CorpusBench {
     private CorpusBench() {
@@ -28,15 +31,31 @@ public final class CorpusBench {
         long maxCorpus = 1_000_000;
         long evalSize = 150_000;
         int k = CorpusDefaults.PHASH_MAX_DISTANCE;
+        int dedupK = CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE;
+        String only = "";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--max-corpus" -> maxCorpus = Long.parseLong(args[i + 1]);
                 case "--eval" -> evalSize = Long.parseLong(args[i + 1]);
                 case "--threshold" -> k = Integer.parseInt(args[i + 1]);
+                case "--dedup-threshold" -> dedupK = Integer.parseInt(args[i + 1]);
+                case "--only" -> only = args[i + 1];
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                        + ", expected --max-corpus N, --eval N or --threshold K");
+                        + ", expected --max-corpus N, --eval N, --threshold K, --dedup-threshold K or --only PART");
             }
         }
+        if (only.isEmpty() || only.equals("phash")) {
+            phash();
+        }
+        if (only.isEmpty() || only.equals("leakage")) {
+            leakage(maxCorpus, evalSize, k);
+        }
+        if (only.isEmpty() || only.equals("selfjoin")) {
+            selfJoin(maxCorpus, dedupK);
+        }
+    }
+
+    private static void phash() throws Exception {
         List<byte[]> images = new ArrayList<>();
         for (String f : List.of("examples/images/astronaut.png", "examples/images/hubble_deep_field.jpg")) {
             images.add(Files.readAllBytes(Path.of(f)));
@@ -52,7 +71,9 @@ public final class CorpusBench {
         double s = (System.nanoTime() - t0) / 1e9;
         System.out.printf("{\"phash_images_per_s_per_core\":%.1f,\"images\":\"examples/images (512x512 PNG, "
                 + "1000x872 JPEG), decode included\"}%n", n / s);
+    }
 
+    private static void leakage(long maxCorpus, long evalSize, int k) {
         int cores = Runtime.getRuntime().availableProcessors();
         SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-corpus-bench")
                 .config("spark.ui.enabled", "false").getOrCreate();
@@ -83,6 +104,43 @@ public final class CorpusBench {
                 System.out.printf("{\"corpus\":%d,\"eval\":%d,\"threshold\":%d,\"pairs\":%d,\"join_s\":%.2f,"
                         + "\"corpus_per_s\":%.0f,\"time_ratio\":%.2f,\"size_ratio\":%.2f,\"cores\":%d}%n", corpusN,
                         evalN, k, pairs, secs, corpusN / secs, secs / first, corpusN / (double) firstN, cores);
+                corpus.unpersist();
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Near-duplicates within the corpus: N hashes joined with themselves, 1% of them near copies of another. */
+    private static void selfJoin(long maxCorpus, int k) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-corpus-bench")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", String.valueOf(cores * 4))
+                .getOrCreate();
+        try {
+            double first = 0;
+            long firstN = 0;
+            for (long n : new long[]{maxCorpus / 10, maxCorpus * 3 / 10, maxCorpus}) {
+                Dataset<Row> corpus = spark.range(n).select(functions.col("id").cast("string").as("image_id"),
+                        functions.when(functions.col("id").mod(100).equalTo(1),
+                                functions.xxhash64(functions.col("id").minus(1), functions.lit(3)).bitwiseXOR(
+                                        functions.lit(0b1011L).multiply(functions.pow(functions.lit(2.0),
+                                                functions.col("id").mod(50)).cast("long"))))
+                                .otherwise(functions.xxhash64(functions.col("id"), functions.lit(3))).as("phash"))
+                        .repartition(cores * 2).cache();
+                corpus.count();
+                HammingBands plan = HammingBands.planSplit(k, n, n);
+                long t = System.nanoTime();
+                long pairs = HammingJoin.join(corpus, "image_id", "phash", corpus, "image_id", "phash", plan)
+                        .filter("left_id < right_id").count();
+                double secs = (System.nanoTime() - t) / 1e9;
+                if (first == 0) {
+                    first = secs;
+                    firstN = n;
+                }
+                System.out.printf("{\"self_join\":%d,\"threshold\":%d,\"plan\":\"%s\",\"pairs\":%d,\"join_s\":%.2f,"
+                        + "\"images_per_s\":%.0f,\"time_ratio\":%.2f,\"size_ratio\":%.2f,\"cores\":%d}%n", n, k, plan,
+                        pairs, secs, n / secs, secs / first, n / (double) firstN, cores);
                 corpus.unpersist();
             }
         } finally {

@@ -30,7 +30,8 @@ import java.util.TreeSet;
  * target.caption = 20000000
  * </pre>
  * Leakage and deduplication have their own perceptual-hash thresholds ({@code phash.max_distance},
- * {@code dedup.phash.max_distance}); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
+ * {@code dedup.phash.max_distance}; {@code off} leaves only ids and content hashes, for images a 64-bit grey DCT
+ * hash cannot tell apart, such as flat synthetic drawings); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
  */
 public record CorpusConfig(String output, long seed, int phashMaxDistance, int dedupPhashMaxDistance, int ngram,
                            boolean cutLeakedText, boolean itmNegatives, long shardRecords, List<Source> sources, List<EvalSet> evalSets,
@@ -125,14 +126,26 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
         }
         return new CorpusConfig(p.getProperty("output", "build/corpus").strip(),
                 number("seed", p.getProperty("seed", "0")),
-                (int) number("phash.max_distance", p.getProperty("phash.max_distance",
+                distance("phash.max_distance", p.getProperty("phash.max_distance",
                         String.valueOf(CorpusDefaults.PHASH_MAX_DISTANCE))),
-                (int) number("dedup.phash.max_distance", p.getProperty("dedup.phash.max_distance",
+                distance("dedup.phash.max_distance", p.getProperty("dedup.phash.max_distance",
                         String.valueOf(CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE))),
                 (int) number("text.ngram", p.getProperty("text.ngram", String.valueOf(CorpusDefaults.LEAKAGE_NGRAM))),
                 leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
                 Math.max(1, number("tsv.shard_records", p.getProperty("tsv.shard_records", "100000"))),
                 List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
+    }
+
+    /** A Hamming threshold in [0, 32], or {@code off} (-1): no perceptual-hash rule, ids and content hashes only. */
+    private static int distance(String key, String value) {
+        if (value.strip().equalsIgnoreCase("off")) {
+            return -1;
+        }
+        long n = number(key, value);
+        if (n > 32) {
+            throw new IllegalArgumentException(key + " must be in [0, 32] bits or off, got " + value);
+        }
+        return (int) n;
     }
 
     private static long number(String key, String value) {

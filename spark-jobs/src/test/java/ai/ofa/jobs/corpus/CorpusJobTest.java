@@ -353,6 +353,17 @@ class CorpusJobTest {
         q.setProperty("target.painting", "3");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(q)).getMessage()
                 .contains("target.painting"));
+        Properties t = new Properties();
+        t.setProperty("source.x.type", "coco-captions");
+        t.setProperty("phash.max_distance", "off");
+        t.setProperty("dedup.phash.max_distance", "40");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()
+                .contains("dedup.phash.max_distance must be in [0, 32] bits or off, got 40"));
+        t.setProperty("dedup.phash.max_distance", "2");
+        CorpusConfig c = CorpusConfig.parse(t);
+        assertEquals(-1, c.phashMaxDistance(), "off: ids and content hashes only");
+        assertEquals(2, c.dedupPhashMaxDistance());
+        assertEquals(100_000L, c.shardRecords());
         Properties r = new Properties();
         r.setProperty("source.x.type", "coco-captions");
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,

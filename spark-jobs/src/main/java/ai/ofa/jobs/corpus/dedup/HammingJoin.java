@@ -47,7 +47,9 @@ public final class HammingJoin {
                 .flatMap(keys(bands, true), Encoders.row(KEYED));
         Dataset<Row> r = right.select(right.col(rightId).cast(DataTypes.StringType), right.col(rightHash))
                 .flatMap(keys(bands, false), Encoders.row(KEYED));
-        Dataset<Row> pairs = l.as("l").join(r.as("r"), functions.col("l.k").equalTo(functions.col("r.k")))
+        // a sort-merge join: both keyed sides can be far larger than Spark's size estimate of a flatMap, and a
+        // broadcast of either would not fit
+        Dataset<Row> pairs = l.hint("merge").as("l").join(r.as("r"), functions.col("l.k").equalTo(functions.col("r.k")))
                 .select(functions.col("l.id").as("left_id"), functions.col("r.id").as("right_id"),
                         functions.bit_count(functions.col("l.h").bitwiseXOR(functions.col("r.h"))).cast("int")
                                 .as("distance"))

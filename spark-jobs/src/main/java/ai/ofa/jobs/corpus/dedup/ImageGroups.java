@@ -19,10 +19,16 @@ public final class ImageGroups {
     private ImageGroups() {
     }
 
-    /** {@code prints}: rows with content_sha256 and phash. Returns distinct (content_sha256, image_group). */
+    /**
+     * {@code prints}: rows with content_sha256 and phash. Returns distinct (content_sha256, image_group); a negative
+     * threshold groups exact copies only.
+     */
     public static Dataset<Row> of(Dataset<Row> prints, int maxDistance) {
         Dataset<Row> images = prints.filter("content_sha256 IS NOT NULL").groupBy("content_sha256")
                 .agg(functions.first("phash").as("phash")).cache();
+        if (maxDistance < 0) {   // perceptual hashing off: exact copies (same pixels) only
+            return images.select(functions.col("content_sha256"), functions.col("content_sha256").as("image_group"));
+        }
         Dataset<Row> pairs = HammingJoin.join(images, "content_sha256", "phash", images, "content_sha256", "phash",
                 maxDistance).filter("left_id != right_id");
         Dataset<Row> edges = pairs.select(functions.col("left_id").as("a"), functions.col("right_id").as("b"))

@@ -94,8 +94,10 @@ public final class LeakageFilter {
                         functions.lit(0).as("distance"), functions.col("c.content_sha256").as("detail"));
         Dataset<Row> evalKeyed = e.withColumn("eval_ref", functions.concat_ws("\u0000", functions.col("eval_set"),
                 functions.col("item_id")));
-        Dataset<Row> pairs = HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash",
-                maxDistance);
+        // a negative threshold turns the perceptual rule off (ids and content hashes only)
+        Dataset<Row> pairs = maxDistance < 0
+                ? ok.sparkSession().createDataFrame(List.of(), HammingJoin.RESULT)
+                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash", maxDistance);
         Dataset<Row> byPhash = pairs.join(ok.select("record_id", "source"),
                         pairs.col("left_id").equalTo(ok.col("record_id")))
                 .select(functions.col("record_id"), functions.col("source"), functions.lit("phash").as("rule"),

@@ -1,0 +1,350 @@
+"""Command line: ./ofa train --corpus DIR --output DIR [--steps 8000] [--batch 24] [--resolution 128] [--resume]
+
+Trains a small OFA from scratch on the corpus job's output (OFA's TSV files: vision_language and detection), all
+tasks at once with OFA's own instructions: captioning (also what classification scores), VQA and image-text matching,
+visual grounding, grounded captioning and detection. The model is the converter's OfaModel (the same code that
+the converter checks against the reference), so what it writes is an HF-layout checkpoint that ``./ofa convert``
+turns into a package. Seeded and resumable (``--resume`` continues from OUTPUT/training_state.pt); a progress line
+on stderr and a loss log (OUTPUT/loss_log.tsv).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import io
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .bpe import BpeTokenizer
+from .config import OfaConfig
+from .model import OfaModel
+from .testing import fit_bpe, full_vocab_size, hf_config_json, write_vocabulary
+from .vocab import NUM_BINS, NUM_CODES
+
+MAX_IMAGE_SIZE = 512   # OFA's fixed max_image_size in the bin formula
+PROMPTS = {
+    "caption": " what does the image describe?",
+    "grounding": ' which region does the text " {} " describe?',
+    "region_caption": "  what does the region describe? region:",
+    "detection": " what are the objects in the image?",
+}
+# how often each kind of example is drawn (grounding and detection are the hardest to learn)
+TASK_WEIGHTS = {"caption": 1.0, "qa": 1.0, "itm": 0.4, "grounding": 1.6, "region_caption": 0.4, "detection": 1.6}
+
+
+def normalise(text: str, max_words: int = 80) -> str:
+    """OFA's caption/question normalisation: lower case, leading punctuation off, - and / as spaces."""
+    text = text.lower().lstrip(",.!?*#:;~")
+    text = re.sub(r"[-/]", " ", text)
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    return " ".join(text.split(" ")[:max_words])
+
+
+def bin_of(x: float, scale: float) -> int:
+    return int(min(NUM_BINS - 1, max(0, round(x * scale / MAX_IMAGE_SIZE * (NUM_BINS - 1)))))
+
+
+def bin_tokens(box: Sequence[float], width: int, height: int, size: int) -> List[str]:
+    sx, sy = size / width, size / height
+    return [f"<bin_{bin_of(box[0], sx)}>", f"<bin_{bin_of(box[1], sy)}>", f"<bin_{bin_of(box[2], sx)}>",
+            f"<bin_{bin_of(box[3], sy)}>"]
+
+
+class Corpus:
+    """The corpus TSVs as (task, image index, encoder ids, target ids) examples; each distinct image decoded once."""
+
+    def __init__(self, corpus_dir: Path, size: int):
+        self.size = size
+        self.images: List[np.ndarray] = []
+        self.dims: List[Tuple[int, int]] = []
+        self._index: Dict[str, int] = {}
+        self.rows: List[Tuple[str, int, str, str]] = []   # task, image, encoder text, target text
+        vl = sorted((corpus_dir / "tsv" / "vision_language").glob("*.txt"))
+        det = sorted((corpus_dir / "tsv" / "detection").glob("*.txt"))
+        if not vl and not det:
+            raise SystemExit(f"No corpus TSV files under {corpus_dir}/tsv (run ./ofa corpus first)")
+        for f in vl:
+            for line in f.read_text(encoding="utf-8").splitlines():
+                self._vision_language(line.split("\t"))
+        for f in det:
+            for line in f.read_text(encoding="utf-8").splitlines():
+                self._detection(line.split("\t"))
+
+    def _image(self, b64: str) -> int:
+        key = hashlib.sha1(b64.encode("ascii")).hexdigest()
+        idx = self._index.get(key)
+        if idx is None:
+            with Image.open(io.BytesIO(base64.b64decode(b64))) as im:
+                rgb = im.convert("RGB")
+                self.dims.append(rgb.size)
+                self.images.append(np.asarray(rgb.resize((self.size, self.size), Image.BICUBIC), dtype=np.uint8))
+            idx = self._index[key] = len(self.images) - 1
+        return idx
+
+    def _vision_language(self, cols: List[str]) -> None:
+        _, b64, caption, question, refs, _, _, kind = cols[:8]
+        image = self._image(b64)
+        if kind == "caption":
+            self.rows.append(("caption", image, PROMPTS["caption"], " " + normalise(caption)))
+        elif kind == "qa":
+            answers = [a.split("|!+", 1) for a in refs.split("&&") if "|!+" in a]
+            best = max(answers, key=lambda a: float(a[0]))[1]
+            q = normalise(question)
+            q = q if q.endswith("?") else q + "?"
+            task = "itm" if q.startswith("does the image describe") else "qa"
+            self.rows.append((task, image, " " + q, " " + best))
+        elif kind == "visual_grounding":
+            w, h = self.dims[image]
+            bins = "".join(bin_tokens([float(v) for v in refs.split(",")[:4]], w, h, self.size))
+            expr = normalise(caption)
+            self.rows.append(("grounding", image, PROMPTS["grounding"].format(expr), bins))
+            self.rows.append(("region_caption", image, PROMPTS["region_caption"] + bins, " " + expr))
+
+    def _detection(self, cols: List[str]) -> None:
+        _, b64, boxes = cols[:3]
+        image = self._image(b64)
+        w, h = self.dims[image]
+        objects = []
+        for b in boxes.split("&&"):
+            f = b.split(",", 5)
+            box = [float(v) for v in f[:4]]
+            objects.append(((box[2] - box[0]) * (box[3] - box[1]), box, f[5]))
+        # largest first, as the captions list them
+        objects.sort(key=lambda o: -o[0])
+        target = "".join("".join(bin_tokens(box, w, h, self.size)) + " " + label for _, box, label in objects)
+        self.rows.append(("detection", image, PROMPTS["detection"], target))
+
+    def texts(self) -> str:
+        return " ".join(r[2] + " " + re.sub(r"<bin_\d+>", " ", r[3]) for r in self.rows)
+
+
+def init_weights(model: OfaModel, seed: int) -> None:
+    """BERT-style init for the transformer (N(0, 0.02)), He init for the ResNet, identity-like norms."""
+    torch.manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            torch.nn.init.normal_(module.weight, std=0.02)
+            if module.bias is not None:
+                torch.nn.init.zeros_(module.bias)
+        elif isinstance(module, torch.nn.Embedding):
+            torch.nn.init.normal_(module.weight, std=0.02)
+        elif isinstance(module, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(module, (torch.nn.LayerNorm, torch.nn.BatchNorm2d)):
+            torch.nn.init.ones_(module.weight)
+            torch.nn.init.zeros_(module.bias)
+    for name, p in model.named_parameters():
+        if "rel_pos_table_list" in name:
+            torch.nn.init.zeros_(p)
+
+
+class Trainer:
+    def __init__(self, args, corpus: Corpus, tokenizer: BpeTokenizer, cfg: OfaConfig, model: OfaModel):
+        self.args, self.corpus, self.tok, self.cfg, self.model = args, corpus, tokenizer, cfg, model
+        self.by_task: Dict[str, List[int]] = defaultdict(list)
+        self.by_image: List[Dict[str, List[int]]] = [defaultdict(list) for _ in corpus.images]
+        for i, r in enumerate(corpus.rows):
+            self.by_task[r[0]].append(i)
+            self.by_image[r[1]][r[0]].append(i)
+        self.tasks = sorted(self.by_task)
+        self.weights = [TASK_WEIGHTS.get(t, 1.0) for t in self.tasks]
+        self.encoded = [(tokenizer.encode(r[2]), tokenizer.encode(r[3])[1:]) for r in corpus.rows]
+        self.pixels = torch.from_numpy(np.stack(corpus.images)).permute(0, 3, 1, 2).contiguous()   # uint8
+        self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+        self.step = 0
+        self.rng = random.Random(args.seed)
+
+    def lr_at(self, step: int) -> float:
+        warmup = max(1, min(500, self.args.steps // 10))
+        if step < warmup:
+            return self.args.lr * (step + 1) / warmup
+        progress = (step - warmup) / max(1, self.args.steps - warmup)
+        return self.args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+    def batch(self):
+        """--batch examples over --images-per-batch images: each image's ResNet pass serves several prompts."""
+        per_image = max(1, self.args.batch // self.args.images_per_batch)
+        picks, slots, slot_images = [], [], []
+        for slot in range(self.args.images_per_batch):
+            image = self.rng.randrange(len(self.corpus.images))
+            slot_images.append(image)
+            tasks = [t for t in self.tasks if self.by_image[image].get(t)]
+            weights = [TASK_WEIGHTS.get(t, 1.0) for t in tasks]
+            for _ in range(per_image):
+                task = self.rng.choices(tasks, weights)[0]
+                picks.append(self.rng.choice(self.by_image[image][task]))
+                slots.append(slot)
+        pad = self.cfg.pad_token_id
+        enc = [self.encoded[i][0] for i in picks]
+        tgt = [self.encoded[i][1] for i in picks]   # pieces + eos
+        src = torch.full((len(picks), max(map(len, enc))), pad, dtype=torch.long)
+        dec_in = torch.full((len(picks), max(map(len, tgt))), pad, dtype=torch.long)
+        labels = torch.full_like(dec_in, -100)
+        for j, (e, t) in enumerate(zip(enc, tgt)):
+            src[j, :len(e)] = torch.tensor(e)
+            dec_in[j, :len(t)] = torch.tensor([self.cfg.bos_token_id] + t[:-1])
+            labels[j, :len(t)] = torch.tensor(t)
+        images = self.pixels[slot_images].float().div_(255.0).sub_(0.5).div_(0.5)
+        return images, torch.tensor(slots), src, dec_in, labels, [self.corpus.rows[i][0] for i in picks]
+
+    def loss(self, images, slots, src, dec_in, labels):
+        encoder = self.model.encoder
+        own = encoder.image_features
+
+        def shared(patch_images):   # the ResNet runs once per image, its grid is repeated for the image's prompts
+            feats, rows, cols = own(patch_images)
+            return feats.index_select(0, slots), rows, cols
+
+        encoder.image_features = shared
+        try:
+            enc = encoder(images, src)
+        finally:
+            del encoder.image_features
+        cross = self.model.decoder.cross_kv(enc.states, enc.position)
+        logits, _ = self.model.step(dec_in, self.model.empty_past(src.shape[0]), cross, enc.padding_mask)
+        per_token = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none",
+                                    label_smoothing=self.args.label_smoothing)
+        counts = labels.ne(-100).sum(1).clamp(min=1)
+        return per_token.sum(1) / counts   # per example
+
+    def train(self) -> None:
+        args = self.args
+        log = (args.output / "loss_log.tsv").open("a", encoding="utf-8")
+        if self.step == 0:
+            log.write("step\tlr\tloss\t" + "\t".join(self.tasks) + "\texamples_per_s\telapsed_s\n")
+        start = time.time()
+        window: Dict[str, List[float]] = defaultdict(list)
+        seen = 0
+        self.model.train()
+        while self.step < args.steps:
+            lr = self.lr_at(self.step)
+            for g in self.optimizer.param_groups:
+                g["lr"] = lr
+            images, slots, src, dec_in, labels, kinds = self.batch()
+            per_example = self.loss(images, slots, src, dec_in, labels)
+            loss = per_example.mean()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            self.step += 1
+            seen += len(kinds)
+            window["loss"].append(loss.item())
+            for k, l in zip(kinds, per_example.detach().tolist()):
+                window[k].append(l)
+            if self.step % args.log_every == 0 or self.step == args.steps:
+                elapsed = time.time() - start
+                rate = seen / elapsed
+                mean = {k: sum(v) / len(v) for k, v in window.items() if v}
+                log.write(f"{self.step}\t{lr:.6f}\t{mean['loss']:.4f}\t"
+                          + "\t".join(f"{mean.get(t, float('nan')):.4f}" for t in self.tasks)
+                          + f"\t{rate:.1f}\t{elapsed:.0f}\n")
+                log.flush()
+                done = self.step / args.steps
+                eta = (args.steps - self.step) * args.batch / rate if rate else 0
+                bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
+                print(f"\r[{bar}] {self.step}/{args.steps} loss {mean['loss']:.3f} "
+                      + " ".join(f"{t} {mean[t]:.2f}" for t in self.tasks if t in mean)
+                      + f" | {rate:.1f} ex/s, eta {eta / 60:.0f} min", end="", file=sys.stderr, flush=True)
+                window.clear()
+            if self.step % args.save_every == 0 or self.step == args.steps:
+                self.save()
+        print(file=sys.stderr)
+        log.close()
+
+    def save(self) -> None:
+        out = self.args.output
+        state = {k: v for k, v in self.model.state_dict().items() if not k.endswith("num_batches_tracked")}
+        tmp = out / "pytorch_model.bin.tmp"
+        torch.save(state, tmp)
+        tmp.replace(out / "pytorch_model.bin")
+        torch.save({"step": self.step, "optimizer": self.optimizer.state_dict(), "rng": self.rng.getstate(),
+                    "torch_rng": torch.get_rng_state(), "args": vars(self.args) | {"output": str(out),
+                                                                                   "corpus": str(self.args.corpus)}},
+                   out / "training_state.tmp")
+        (out / "training_state.tmp").replace(out / "training_state.pt")
+
+    def resume(self) -> None:
+        state = torch.load(self.args.output / "training_state.pt")
+        self.model.load_state_dict(torch.load(self.args.output / "pytorch_model.bin"), strict=False)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        self.step = state["step"]
+
+
+def build(args) -> Trainer:
+    torch.manual_seed(args.seed)
+    corpus = Corpus(args.corpus, args.resolution)
+    out: Path = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    if args.resume and (out / "vocab.json").is_file():
+        vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+        merges = [tuple(l.split(" ")) for l in (out / "merges.txt").read_text(encoding="utf-8").split("\n")[1:] if l]
+    else:
+        vocab, merges = fit_bpe(corpus.texts() + " yes no maybe", args.merges)
+        write_vocabulary(out, vocab, merges)
+    text_size = len(vocab)
+    tok = BpeTokenizer(vocab, merges, text_size, NUM_CODES, text_size + NUM_CODES, NUM_BINS)
+    enc_layers, dec_layers = (int(x) for x in args.layers.split(","))
+    cfg = OfaConfig(vocab_size=full_vocab_size(vocab), d_model=args.d_model, encoder_layers=enc_layers,
+                    decoder_layers=dec_layers, encoder_attention_heads=args.heads, decoder_attention_heads=args.heads,
+                    encoder_ffn_dim=4 * args.d_model, decoder_ffn_dim=4 * args.d_model, resnet_type="resnet50")
+    config = hf_config_json(cfg)
+    config["image_resolution"] = args.resolution   # what the converter writes into the package for every task
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    model = OfaModel(cfg)
+    init_weights(model, args.seed)
+    trainer = Trainer(args, corpus, tok, cfg, model)
+    if args.resume and (out / "training_state.pt").is_file():
+        trainer.resume()
+    counts = {t: len(v) for t, v in trainer.by_task.items()}
+    print(json.dumps({"images": len(corpus.images), "examples": counts, "vocab_text_tokens": text_size,
+                      "parameters": sum(p.numel() for p in model.parameters()), "start_step": trainer.step}),
+          file=sys.stderr)
+    return trainer
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="ofa train", description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", required=True, type=Path, help="the corpus job's output folder (with tsv/)")
+    p.add_argument("--output", required=True, type=Path, help="checkpoint folder (HF layout)")
+    p.add_argument("--steps", type=int, default=8000)
+    p.add_argument("--batch", type=int, default=32, help="examples per step")
+    p.add_argument("--images-per-batch", type=int, default=8, help="distinct images per step (the rest are "
+                   "other prompts on the same images)")
+    p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--resolution", type=int, default=128)
+    p.add_argument("--d-model", type=int, default=128)
+    p.add_argument("--layers", default="3,3", help="encoder,decoder layers")
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--merges", type=int, default=300, help="BPE merges to fit on the corpus texts")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--save-every", type=int, default=500)
+    p.add_argument("--resume", action="store_true")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads or max(1, torch.get_num_threads(), __import__("os").cpu_count() or 1))
+    trainer = build(args)
+    trainer.train()
+    print(json.dumps({"checkpoint": str(args.output), "steps": trainer.step}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The synthetic scenes (formats, boxes on the drawn pixels, determinism) and a training smoke test: a few steps on
+a corpus in OFA's TSV format lower the loss, resume continues, and the checkpoint converts into a package."""
+from __future__ import annotations
+
+import base64
+import json
+import unittest
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ofa_export import scenes, train
+from ofa_export.export import convert
+
+from .helpers import TempDirTestCase, read_json
+
+
+def write_corpus_tsv(scene_dir: Path, out: Path) -> None:
+    """The scenes' training split as the corpus job writes it (OfaTsv's columns), without Spark."""
+    ann = scene_dir / "annotations"
+    caps = read_json(ann / "captions_train.json")
+    inst = read_json(ann / "instances_train.json")
+    refs = read_json(ann / "refs.json")
+    qs = {q["question_id"]: q for q in read_json(ann / "vqa_questions_train.json")["questions"]}
+    files = {im["id"]: im["file_name"] for im in caps["images"]}
+    b64 = {i: base64.b64encode((scene_dir / "images" / "train" / f).read_bytes()).decode() for i, f in files.items()}
+    boxes = {a["id"]: a for a in inst["annotations"]}
+    names = {c["id"]: c["name"] for c in inst["categories"]}
+    vl, det = [], []
+    for a in caps["annotations"]:
+        vl.append(f"c:{a['id']}\t{b64[a['image_id']]}\t{a['caption']}\t\t\t\tscenes\tcaption")
+    for r in refs:
+        if r["split"] != "train":
+            continue
+        x, y, w, h = boxes[r["ann_id"]]["bbox"]
+        vl.append(f"r:{r['ref_id']}\t{b64[r['image_id']]}\t{r['sentences'][0]['sent']}\t\t"
+                  f"{x:.2f},{y:.2f},{x + w:.2f},{y + h:.2f}\t\tscenes\tvisual_grounding")
+    for a in read_json(ann / "vqa_annotations_train.json")["annotations"]:
+        q = qs[a["question_id"]]
+        vl.append(f"q:{a['question_id']}\t{b64[q['image_id']]}\t\t{q['question']}\t1.0|!+"
+                  f"{a['multiple_choice_answer']}\t\tscenes\tqa")
+    by_image = {}
+    for a in inst["annotations"]:
+        x, y, w, h = a["bbox"]
+        by_image.setdefault(a["image_id"], []).append(
+            f"{x:.2f},{y:.2f},{x + w:.2f},{y + h:.2f},{a['category_id']},{names[a['category_id']]}")
+    for image_id, objs in by_image.items():
+        det.append(f"d:{image_id}\t{b64[image_id]}\t{'&&'.join(objs)}")
+    for kind, lines in (("vision_language", vl), ("detection", det)):
+        (out / "tsv" / kind).mkdir(parents=True, exist_ok=True)
+        (out / "tsv" / kind / "part-00000.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+class ScenesTest(TempDirTestCase):
+    def test_annotations_in_the_public_formats_and_boxes_on_the_drawn_shapes(self) -> None:
+        counts = scenes.write(self.tmp / "s", train=12, val=4, seed=5, leak_copies=2)
+        self.assertEqual(14, counts["train_images"])
+        ann = self.tmp / "s" / "annotations"
+        caps = read_json(ann / "captions_train.json")
+        inst = read_json(ann / "instances_train.json")
+        self.assertEqual({"circle", "square", "triangle", "star"}, {c["name"] for c in inst["categories"]})
+        files = {im["id"]: im["file_name"] for im in caps["images"]}
+        checked = 0
+        for a in inst["annotations"]:
+            x, y, w, h = (int(v) for v in a["bbox"])
+            others = [b["bbox"] for b in inst["annotations"] if b["image_id"] == a["image_id"] and b is not a]
+            if any(bx < x + w + 2 and x < bx + bw + 2 and by < y + h + 2 and y < by + bh + 2
+                   for bx, by, bw, bh in others):
+                continue   # overlapping shapes hide each other's edges
+            img = np.asarray(Image.open(self.tmp / "s" / "images" / "train" / files[a["image_id"]]).convert("RGB"),
+                             dtype=np.int32)
+            close = np.abs(img - np.array(scenes.COLOURS[a["color"]])).max(axis=2) <= 14   # the drawing's jitter
+            inside = close[y:y + h, x:x + w]
+            # the shape's colour touches every side of its box, and none of it lies in a 1-pixel ring around it
+            self.assertTrue(inside[0].any() and inside[-1].any() and inside[:, 0].any() and inside[:, -1].any(),
+                            f"annotation {a['id']} box {a['bbox']}")
+            ring = close[max(0, y - 1):y + h + 1, max(0, x - 1):x + w + 1].sum() - inside.sum()
+            self.assertEqual(0, ring, f"annotation {a['id']} box {a['bbox']}")
+            checked += 1
+        self.assertGreater(checked, 10)
+        refs = read_json(ann / "refs.json")
+        self.assertTrue(all(r["sentences"][0]["sent"].startswith("the ") for r in refs))
+        vqa = read_json(ann / "vqa_annotations_train.json")["annotations"]
+        self.assertTrue(all(len(a["answers"]) == 10 for a in vqa))
+        questions = read_json(ann / "vqa_questions_train.json")["questions"]
+        self.assertEqual({a["question_id"] for a in vqa}, {q["question_id"] for q in questions})
+        # the leaked copies have the pixels of validation scenes under new ids
+        val = read_json(ann / "captions_val.json")
+        leaked = [im for im in caps["images"] if im["id"] > scenes.LEAK_ID_BASE]
+        self.assertEqual(2, len(leaked))
+        first_val = self.tmp / "s" / "images" / "val" / val["images"][0]["file_name"]
+        copy = self.tmp / "s" / "images" / "train" / leaked[0]["file_name"]
+        self.assertNotEqual(first_val.read_bytes(), copy.read_bytes())
+        self.assertTrue(np.array_equal(np.asarray(Image.open(first_val).convert("RGB")),
+                                       np.asarray(Image.open(copy).convert("RGB"))))
+        labels = [json.loads(line) for line in (ann / "labels_val.jsonl").read_text().splitlines()]
+        self.assertEqual(4, len(labels))
+        karpathy = read_json(ann / "dataset_scenes.json")["images"]
+        self.assertEqual(4, sum(im["split"] == "val" for im in karpathy))
+
+    def test_same_seed_same_files(self) -> None:
+        scenes.write(self.tmp / "a", train=5, val=2, seed=9, leak_copies=0)
+        scenes.write(self.tmp / "b", train=5, val=2, seed=9, leak_copies=0)
+        for f in sorted((self.tmp / "a").rglob("*")):
+            if f.is_file():
+                self.assertEqual(f.read_bytes(), (self.tmp / "b" / f.relative_to(self.tmp / "a")).read_bytes(), f)
+
+    def test_captions_group_and_order_objects(self) -> None:
+        s = [scenes.Shape("circle", "red", 50, 50, 40), scenes.Shape("star", "orange", 150, 50, 20),
+             scenes.Shape("circle", "red", 150, 150, 15)]
+        self.assertEqual("two red circles and an orange star", scenes.caption(s))
+        self.assertEqual("the large red circle", scenes.expression(s, 0))
+        self.assertEqual("the small red circle", scenes.expression(s, 2))
+        self.assertEqual("the orange star", scenes.expression(s, 1))
+
+
+class TrainingSmokeTest(TempDirTestCase):
+    def test_loss_goes_down_resume_continues_and_the_checkpoint_converts(self) -> None:
+        scenes.write(self.tmp / "s", train=24, val=2, seed=2, leak_copies=0)
+        write_corpus_tsv(self.tmp / "s", self.tmp / "corpus")
+        ckpt = self.tmp / "ckpt"
+        common = ["--corpus", str(self.tmp / "corpus"), "--output", str(ckpt), "--batch", "16",
+                  "--images-per-batch", "4", "--resolution", "64", "--d-model", "32", "--layers", "1,1",
+                  "--heads", "2", "--merges", "60", "--lr", "3e-3", "--log-every", "5", "--save-every", "20",
+                  "--label-smoothing", "0"]
+        self.assertEqual(0, train.main(common + ["--steps", "20"]))
+        self.assertEqual(0, train.main(common + ["--steps", "40", "--resume"]))
+        rows = [line.split("\t") for line in (ckpt / "loss_log.tsv").read_text().splitlines()]
+        header, data = rows[0], rows[1:]
+        steps = [int(r[0]) for r in data]
+        self.assertEqual(list(range(5, 45, 5)), steps, "one log line every 5 steps, resumed at 20 without a gap")
+        loss = [float(r[header.index("loss")]) for r in data]
+        self.assertLess(sum(loss[-2:]) / 2, 0.85 * sum(loss[:2]) / 2, f"loss {loss}")
+        config = read_json(ckpt / "config.json")
+        self.assertEqual(64, config["image_resolution"])
+        manifest = convert(ckpt, self.tmp / "pkg")
+        self.assertEqual({64}, set(manifest["image"]["resolution"].values()))
+        self.assertTrue((self.tmp / "pkg" / "decoder.onnx").is_file())
+
+
+if __name__ == "__main__":
+    unittest.main()
