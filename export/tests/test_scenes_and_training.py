@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ofa_export import scenes, train
+import tarfile
+
+from ofa_export import scenes, scenes_eval, train
 from ofa_export.export import convert
 
 from .helpers import TempDirTestCase, read_json
@@ -113,6 +115,25 @@ class ScenesTest(TempDirTestCase):
         self.assertEqual("the large red circle", scenes.expression(s, 0))
         self.assertEqual("the small red circle", scenes.expression(s, 2))
         self.assertEqual("the orange star", scenes.expression(s, 1))
+
+
+class ScenesEvaluationInputsTest(TempDirTestCase):
+    def test_enrich_inputs_keyed_by_ref_and_question_and_the_caption_check(self) -> None:
+        scenes.write(self.tmp / "s", train=2, val=6, seed=4, leak_copies=0)
+        counts = scenes_eval.prepare(self.tmp / "s", self.tmp / "in")
+        refs = read_json(self.tmp / "in" / "refs_val.json")
+        self.assertEqual(counts["refs"], len(refs))
+        self.assertTrue(all(r["split"] == "val" for r in refs))
+        with tarfile.open(self.tmp / "in" / "grounding" / "refs-000000.tar") as tar:
+            names = tar.getnames()
+            first = tar.extractfile(f"{refs[0]['ref_id']}.txt").read().decode()
+        self.assertEqual(2 * len(refs), len(names))
+        self.assertEqual(refs[0]["sentences"][0]["sent"], first)
+        self.assertEqual(24, len((self.tmp / "in" / "labels.txt").read_text().split("\n")) - 1)
+        objs = {("red", "circle"), ("orange", "star")}
+        self.assertTrue(scenes_eval.names_every_object("a red circle, two orange stars", objs))
+        self.assertFalse(scenes_eval.names_every_object("a red circle and a blue star", objs))
+        self.assertFalse(scenes_eval.names_every_object("a red circles", {("red", "circle"), ("red", "square")}))
 
 
 class TrainingSmokeTest(TempDirTestCase):

@@ -28,7 +28,10 @@ import java.util.TreeSet;
  * eval.karpathy.annotations = data/dataset_coco.json
  * eval.karpathy.images = data/coco
  * target.caption = 20000000
+ * target.coco.caption = 600000
  * </pre>
+ * Targets cap a task ({@code target.TASK}) or one source's share of it ({@code target.SOURCE.TASK}); records are
+ * kept in a seeded order, so the mix is deterministic.
  * Leakage and deduplication have their own perceptual-hash thresholds ({@code phash.max_distance},
  * {@code dedup.phash.max_distance}; {@code off} leaves only ids and content hashes, for images a 64-bit grey DCT
  * hash cannot tell apart, such as flat synthetic drawings); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
@@ -89,14 +92,16 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
                 sources.computeIfAbsent(parts[1], k -> new LinkedHashMap<>()).put(parts[2], value);
             } else if (parts[0].equals("eval") && parts.length == 3) {
                 evals.computeIfAbsent(parts[1], k -> new LinkedHashMap<>()).put(parts[2], value);
-            } else if (parts[0].equals("target") && parts.length == 2) {
-                if (!TASKS.contains(parts[1])) {
+            } else if (parts[0].equals("target") && parts.length >= 2) {
+                // target.TASK (every source) or target.SOURCE.TASK (one source's share)
+                String task = parts[parts.length - 1];
+                if (!TASKS.contains(task)) {
                     throw new IllegalArgumentException("Unknown task in " + key + ", expected one of " + TASKS);
                 }
-                targets.put(parts[1], number(key, value));
+                targets.put(parts.length == 2 ? task : parts[1] + "." + task, number(key, value));
             } else if (!known.contains(key)) {
                 throw new IllegalArgumentException("Unknown corpus setting '" + key + "'; expected one of " + known
-                        + ", source.NAME.*, eval.NAME.*, target.TASK");
+                        + ", source.NAME.*, eval.NAME.*, target.TASK, target.SOURCE.TASK");
             }
         }
         List<Source> src = new ArrayList<>();
@@ -119,6 +124,12 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
         });
         if (src.isEmpty()) {
             throw new IllegalArgumentException("The corpus config names no source (source.NAME.type = ...)");
+        }
+        for (String t : targets.keySet()) {
+            if (t.contains(".") && !sources.containsKey(t.substring(0, t.indexOf('.')))) {
+                throw new IllegalArgumentException("target." + t + " names no configured source; sources: "
+                        + sources.keySet());
+            }
         }
         String leak = p.getProperty("text.leak", "drop").strip().toLowerCase(Locale.ROOT);
         if (!leak.equals("drop") && !leak.equals("cut")) {

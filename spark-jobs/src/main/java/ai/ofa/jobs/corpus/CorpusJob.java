@@ -191,14 +191,31 @@ public final class CorpusJob {
                 functions.callUDF("ofa_text_mask", functions.col("text"), functions.xxhash64(functions.col("record_id"),
                         functions.lit(seed)))).otherwise(functions.col("question")));
 
-        // per-task targets, deterministic for the seed
-        Dataset<Row> ranked = unique.withColumn("_rank", functions.row_number().over(Window.partitionBy("task")
-                .orderBy(functions.xxhash64(functions.col("record_id"), functions.lit(config.seed())))));
-        Column keep = functions.lit(true);
-        for (var t : config.targets().entrySet()) {
-            keep = keep.and(functions.col("task").notEqual(t.getKey()).or(functions.col("_rank").leq(t.getValue())));
+        // targets per source and task, then per task, kept in a seeded order (deterministic for the seed)
+        Column order = functions.xxhash64(functions.col("record_id"), functions.lit(config.seed()));
+        Dataset<Row> corpus = unique;
+        Map<String, Long> perSource = new LinkedHashMap<>();
+        Map<String, Long> perTask = new LinkedHashMap<>();
+        config.targets().forEach((k, v) -> (k.contains(".") ? perSource : perTask).put(k, v));
+        if (!perSource.isEmpty()) {
+            Column keep = functions.lit(true);
+            for (var t : perSource.entrySet()) {
+                String[] st = t.getKey().split("\\.", 2);
+                keep = keep.and(functions.not(functions.col("source").equalTo(st[0])
+                        .and(functions.col("task").equalTo(st[1]))).or(functions.col("_rank").leq(t.getValue())));
+            }
+            corpus = corpus.withColumn("_rank", functions.row_number().over(Window.partitionBy("source", "task")
+                    .orderBy(order))).filter(keep).drop("_rank");
         }
-        Dataset<Row> corpus = ranked.filter(keep).drop("_rank").cache();
+        if (!perTask.isEmpty()) {
+            Column keep = functions.lit(true);
+            for (var t : perTask.entrySet()) {
+                keep = keep.and(functions.col("task").notEqual(t.getKey()).or(functions.col("_rank").leq(t.getValue())));
+            }
+            corpus = corpus.withColumn("_rank", functions.row_number().over(Window.partitionBy("task").orderBy(order)))
+                    .filter(keep).drop("_rank");
+        }
+        corpus = corpus.drop("bad_reason").cache();
 
         String out = config.output();
         corpus.drop("image_path").write().mode("overwrite").option("maxRecordsPerFile", config.shardRecords())

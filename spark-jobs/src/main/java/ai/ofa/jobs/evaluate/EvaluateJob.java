@@ -21,7 +21,8 @@ import java.util.Map;
  * ./ofa evaluate --predictions build/enrich --gold captions_val2014.json --task caption --output build/eval
  * </pre>
  *
- * Only the key and the one result column are collected to the driver: evaluation sets (thousands to a few
+ * Writes metrics.json, metrics.txt, plots, and predictions.jsonl (each scored prediction). Only the key and the one
+ * result column are collected to the driver: evaluation sets (thousands to a few
  * hundred thousand items) fit there; the metrics themselves are {@link Evaluation}'s, without Spark.
  */
 public final class EvaluateJob {
@@ -89,6 +90,15 @@ public final class EvaluateJob {
         }
         Path out = Path.of(o.get("output"));
         Files.createDirectories(out);
+        // what was scored, item by item, for looking into a metric (one JSON object per line)
+        com.fasterxml.jackson.databind.ObjectWriter json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL).writer();
+        try (java.io.BufferedWriter w = Files.newBufferedWriter(out.resolve("predictions.jsonl"))) {
+            for (Prediction p : predictions) {
+                w.write(json.writeValueAsString(p));
+                w.newLine();
+            }
+        }
         return Evaluation.run(task, predictions, Path.of(o.get("gold")),
                 o.containsKey("instances") ? Path.of(o.get("instances")) : null, out);
     }

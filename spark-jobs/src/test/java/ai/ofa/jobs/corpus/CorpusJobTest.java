@@ -304,15 +304,22 @@ class CorpusJobTest {
         assertEquals("det:1", d[0]);
         assertEquals("100.00,50.00,400.00,450.00,1,person", d[2], "absolute corners; the crowd region left out");
 
-        // targets: one caption, the one the seed ranks first (xxhash64 of its id), so a rerun picks it again
-        List<String> candidates = List.of("coco:11", "coco:22", "cc3m:000000003", "cc3m:000000005");
-        String first = candidates.stream().min(java.util.Comparator.comparingLong(id -> spark.sql(
-                "SELECT xxhash64('" + id + "', 7L)").first().getLong(0))).orElseThrow();
-        p.setProperty("target.caption", "1");
-        CorpusJob.run(spark, CorpusConfig.parse(p));
-        List<String> captions = spark.read().parquet(tmp.resolve("out/parquet").toString()).filter("task = 'caption'")
-                .select("record_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-        assertEquals(List.of(first), captions);
+        // targets: at most one cc3m caption (the one the seed ranks first by xxhash64 of its id), then two captions
+        // overall among those left, again the first two in the seeded order; a rerun picks the same
+        java.util.Comparator<String> seeded = java.util.Comparator.comparingLong(id -> spark.sql(
+                "SELECT xxhash64('" + id + "', 7L)").first().getLong(0));
+        String cc3m = java.util.stream.Stream.of("cc3m:000000003", "cc3m:000000005").min(seeded).orElseThrow();
+        List<String> expected = java.util.stream.Stream.of("coco:11", "coco:22", cc3m).sorted(seeded).limit(2)
+                .sorted().toList();
+        p.setProperty("target.cc3m.caption", "1");
+        p.setProperty("target.caption", "2");
+        for (int run = 0; run < 2; run++) {
+            CorpusJob.run(spark, CorpusConfig.parse(p));
+            List<String> captions = spark.read().parquet(tmp.resolve("out/parquet").toString())
+                    .filter("task = 'caption'").select("record_id").as(org.apache.spark.sql.Encoders.STRING())
+                    .collectAsList().stream().sorted().toList();
+            assertEquals(expected, captions);
+        }
     }
 
     @Test
@@ -360,7 +367,13 @@ class CorpusJobTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()
                 .contains("dedup.phash.max_distance must be in [0, 32] bits or off, got 40"));
         t.setProperty("dedup.phash.max_distance", "2");
+        t.setProperty("target.laion.caption", "5");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()
+                .contains("target.laion.caption names no configured source; sources: [x]"));
+        t.remove("target.laion.caption");
+        t.setProperty("target.x.caption", "5");
         CorpusConfig c = CorpusConfig.parse(t);
+        assertEquals(Map.of("x.caption", 5L), c.targets());
         assertEquals(-1, c.phashMaxDistance(), "off: ids and content hashes only");
         assertEquals(2, c.dedupPhashMaxDistance());
         assertEquals(100_000L, c.shardRecords());

@@ -149,6 +149,12 @@ class CorpusSourcesTest {
         p.setProperty("eval.heldout.path", tmp.resolve("heldout").toString());
         Map<String, Object> report = CorpusJob.run(spark, CorpusConfig.parse(p));
 
+        // the Parquet outputs have exactly the documented columns
+        assertEquals(avscFields("corpus-record.avsc"), new java.util.TreeSet<>(List.of(spark.read()
+                .parquet(tmp.resolve("out/parquet").toString()).columns())));
+        assertEquals(avscFields("corpus-manifest.avsc"), new java.util.TreeSet<>(List.of(spark.read()
+                .parquet(tmp.resolve("out/manifest").toString()).columns())));
+
         // OpenImages: fractions become pixels of each image's own size; a box past the edge makes the record bad
         Map<String, String[]> det = tsv(tmp.resolve("out/tsv/detection"));
         assertEquals("51.20,102.40,256.00,460.80,/m/01g317,Person", det.get("oi:0001eeaf4aed83f9")[2]);
@@ -196,6 +202,17 @@ class CorpusSourcesTest {
         assertEquals(vl.size(), textFiles(tmp.resolve("out/tsv/vision_language")).stream()
                 .filter(f -> f.toFile().length() > 0).count());
         assertTrue(vl.size() >= 4, vl.keySet().toString());
+    }
+
+    private static java.util.TreeSet<String> avscFields(String file) throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        while (!Files.exists(root.resolve("schemas"))) {
+            root = root.getParent();
+        }
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.resolve("schemas").resolve(file).toFile())
+                .get("fields").forEach(f -> out.add(f.get("name").asText()));
+        return out;
     }
 
     @Test

@@ -101,6 +101,16 @@ class EvaluateJobTest {
         assertTrue(Files.readString(tmp.resolve("eval/metrics.txt")).contains("CIDEr-D"));
         assertTrue(Files.readString(tmp.resolve("eval/metrics.json")).contains("\"BLEU-4\""));
         assertPng(tmp.resolve("eval/cider_histogram.png"));
+        // each scored prediction, one JSON object per line
+        List<String> lines = Files.readAllLines(tmp.resolve("eval/predictions.jsonl"));
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, String> texts = new java.util.HashMap<>();
+        for (String l : lines) {
+            com.fasterxml.jackson.databind.JsonNode n = m.readTree(l);
+            texts.put(n.path("key").asText(), n.path("text").asText(null));
+        }
+        assertEquals(lines.size(), texts.size());
+        assertTrue(texts.containsValue("a b"), texts.toString());
     }
 
     @Test

@@ -108,11 +108,11 @@ class HammingJoinTest {
             long[][] d = data(k, 4000, 1500, k);
             Set<String> expected = brute(d[0], d[1], k);
             assertTrue(expected.size() >= 150, "planted pairs: " + expected.size());
-            // the planned split, one with more, narrower bands (a smaller radius per band), and two bands with the
-            // radius split between the sides (meet in the middle)
+            // the planned split, one with more, narrower bands (a smaller radius per band), and four bands with the
+            // radius split between the sides (meet in the middle: for k = 12, radius 3 per band as 1 + 2)
             for (HammingBands bands : List.of(HammingBands.plan(k, 4000, 1500),
                     new HammingBands(k, Math.min(16, Math.max(2, k / 2 + 1))),
-                    new HammingBands(k, 2, k / 2 / 2), HammingBands.planSplit(k, 20_000_000, 20_000_000))) {
+                    new HammingBands(k, 4, k / 4 / 2), HammingBands.planSplit(k, 4000, 1500))) {
                 assertEquals(expected, sparkPairs(d[0], d[1], bands), "k=" + k + " " + bands);
             }
             assertEquals(expected, sparkPairs(d[0], d[1], HammingBands.plan(k, 4000, 1500), true),
