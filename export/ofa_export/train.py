@@ -229,11 +229,17 @@ class Trainer:
         args = self.args
         log = (args.output / "loss_log.tsv").open("a", encoding="utf-8")
         if self.step == 0:
-            log.write("step\tlr\tloss\t" + "\t".join(self.tasks) + "\texamples_per_s\telapsed_s\n")
+            log.write("step\tlr\tloss\t" + "\t".join(self.tasks) + "\timage_gain\texamples_per_s\telapsed_s\n")
         start = time.time()
         window: Dict[str, List[float]] = defaultdict(list)
         seen = 0
         self.model.train()
+        if args.frozen_batchnorm:
+            # BatchNorm as a fixed affine map (running statistics, not the batch's): the batch's own statistics
+            # would tie each image's features to the others drawn with it
+            for module in self.model.modules():
+                if isinstance(module, torch.nn.BatchNorm2d):
+                    module.eval()
         while self.step < args.steps:
             lr = self.lr_at(self.step)
             for g in self.optimizer.param_groups:
@@ -252,18 +258,25 @@ class Trainer:
             for k, l in zip(kinds, per_example.detach().tolist()):
                 window[k].append(l)
             if self.step % args.log_every == 0 or self.step == args.steps:
+                # how much the model uses the image: the loss with each prompt given another image of the batch,
+                # minus the loss with its own (0 means the image is ignored)
+                with torch.no_grad():
+                    other = torch.roll(torch.arange(images.shape[0]), 1)
+                    window["image_gain"].append(self.loss(images[other], slots, src, dec_in, labels).mean().item()
+                                                - self.loss(images, slots, src, dec_in, labels).mean().item())
                 elapsed = time.time() - start
                 rate = seen / elapsed
                 mean = {k: sum(v) / len(v) for k, v in window.items() if v}
                 log.write(f"{self.step}\t{lr:.6f}\t{mean['loss']:.4f}\t"
                           + "\t".join(f"{mean.get(t, float('nan')):.4f}" for t in self.tasks)
-                          + f"\t{rate:.1f}\t{elapsed:.0f}\n")
+                          + f"\t{mean['image_gain']:.4f}\t{rate:.1f}\t{elapsed:.0f}\n")
                 log.flush()
                 done = self.step / args.steps
                 eta = (args.steps - self.step) * args.batch / rate if rate else 0
                 bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
                 print(f"\r[{bar}] {self.step}/{args.steps} loss {mean['loss']:.3f} "
                       + " ".join(f"{t} {mean[t]:.2f}" for t in self.tasks if t in mean)
+                      + f" image_gain {mean['image_gain']:.3f}"
                       + f" | {rate:.1f} ex/s, eta {eta / 60:.0f} min", end="", file=sys.stderr, flush=True)
                 window.clear()
             if self.step % args.save_every == 0 or self.step == args.steps:
@@ -335,6 +348,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--lr", type=float, default=4e-4)
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0: off)")
+    p.add_argument("--frozen-batchnorm", action="store_true", help="ResNet BatchNorm uses running statistics")
     p.add_argument("--resolution", type=int, default=128)
     p.add_argument("--d-model", type=int, default=128)
     p.add_argument("--layers", default="3,3", help="encoder,decoder layers")
