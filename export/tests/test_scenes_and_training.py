@@ -130,6 +130,12 @@ class ScenesEvaluationInputsTest(TempDirTestCase):
         self.assertEqual(2 * len(refs), len(names))
         self.assertEqual(refs[0]["sentences"][0]["sent"], first)
         self.assertEqual(24, len((self.tmp / "in" / "labels.txt").read_text().split("\n")) - 1)
+        made = scenes_eval.examples(self.tmp / "s", self.tmp / "ex", 3)
+        lines = [json.loads(x) for x in (self.tmp / "ex" / "texts.jsonl").read_text().splitlines()]
+        self.assertEqual(made["images"], len(lines))
+        for line in lines:
+            self.assertTrue((self.tmp / "ex" / "images" / line["file"]).is_file())
+            self.assertTrue(line["text"].startswith("the ") and line["question"].endswith("?"), line)
         objs = {("red", "circle"), ("orange", "star")}
         self.assertTrue(scenes_eval.names_every_object("a red circle, two orange stars", objs))
         self.assertFalse(scenes_eval.names_every_object("a red circle and a blue star", objs))
