@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Encodes packed RGB pixels (the runtime decoder's output) as a baseline JPEG of the given quality, for report
- * thumbnails and the corpus's fixed-size infilling images.
+ * Encodes packed RGB pixels (the runtime decoder's output) or an image as a baseline JPEG of the given quality, for
+ * report thumbnails, the corpus's fixed-size infilling images and test fixtures.
  *
  * <pre>{@code byte[] jpeg = Jpeg.encode(rgb, 256, 256, 0.95f);}</pre>
  */
@@ -27,6 +27,10 @@ public final class Jpeg {
             argb[i] = (rgb[3 * i] & 0xff) << 16 | (rgb[3 * i + 1] & 0xff) << 8 | (rgb[3 * i + 2] & 0xff);
         }
         img.setRGB(0, 0, width, height, argb, 0, width);
+        return encode(img, quality);
+    }
+
+    public static byte[] encode(BufferedImage img, float quality) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {

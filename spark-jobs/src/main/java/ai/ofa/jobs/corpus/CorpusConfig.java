@@ -104,24 +104,8 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
                         + ", source.NAME.*, eval.NAME.*, target.TASK, target.SOURCE.TASK");
             }
         }
-        List<Source> src = new ArrayList<>();
-        sources.forEach((name, s) -> {
-            String type = s.getOrDefault("type", "");
-            if (!SOURCE_TYPES.contains(type)) {
-                throw new IllegalArgumentException("source." + name + ".type is '" + type + "', expected one of "
-                        + new TreeSet<>(SOURCE_TYPES));
-            }
-            src.add(new Source(name, type, Map.copyOf(s)));
-        });
-        List<EvalSet> ev = new ArrayList<>();
-        evals.forEach((name, s) -> {
-            String type = s.getOrDefault("type", "");
-            if (!EVAL_TYPES.contains(type)) {
-                throw new IllegalArgumentException("eval." + name + ".type is '" + type + "', expected one of "
-                        + new TreeSet<>(EVAL_TYPES));
-            }
-            ev.add(new EvalSet(name, type, Map.copyOf(s)));
-        });
+        List<Source> src = typed(sources, "source", SOURCE_TYPES, Source::new);
+        List<EvalSet> ev = typed(evals, "eval", EVAL_TYPES, EvalSet::new);
         if (src.isEmpty()) {
             throw new IllegalArgumentException("The corpus config names no source (source.NAME.type = ...)");
         }
@@ -145,6 +129,25 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
                 leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
                 Math.max(1, number("tsv.shard_records", p.getProperty("tsv.shard_records", "100000"))),
                 List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
+    }
+
+    private interface Typed<T> {
+        T make(String name, String type, Map<String, String> settings);
+    }
+
+    /** Each named group of settings as a source or evaluation set, its {@code type} checked against those known. */
+    private static <T> List<T> typed(Map<String, Map<String, String>> groups, String prefix, Set<String> types,
+                                     Typed<T> make) {
+        List<T> out = new ArrayList<>();
+        groups.forEach((name, s) -> {
+            String type = s.getOrDefault("type", "");
+            if (!types.contains(type)) {
+                throw new IllegalArgumentException(prefix + "." + name + ".type is '" + type + "', expected one of "
+                        + new TreeSet<>(types));
+            }
+            out.add(make.make(name, type, Map.copyOf(s)));
+        });
+        return out;
     }
 
     /** A Hamming threshold in [0, 32], or {@code off} (-1): no perceptual-hash rule, ids and content hashes only. */

@@ -1,5 +1,6 @@
 package ai.ofa.jobs.corpus;
 
+import ai.ofa.jobs.TestImages;
 import ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -12,10 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -52,26 +49,8 @@ class CorpusJobTest {
         spark.stop();
     }
 
-    private static byte[] jpeg(byte[] png, double scale) throws Exception {
-        BufferedImage src = ImageIO.read(new ByteArrayInputStream(png));
-        int w = (int) Math.round(src.getWidth() * scale);
-        int h = (int) Math.round(src.getHeight() * scale);
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        out.getGraphics().drawImage(src, 0, 0, w, h, null);
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ImageIO.write(out, "jpg", o);
-        return o.toByteArray();
-    }
-
-    /** Every line of the text files Spark wrote under a folder. */
-    private static List<String> tsvLines(Path dir) throws java.io.IOException {
-        List<String> out = new java.util.ArrayList<>();
-        try (var files = Files.walk(dir)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
-                out.addAll(Files.readAllLines(f));
-            }
-        }
-        return out;
+    private static byte[] jpeg(byte[] image, double scale) throws Exception {
+        return TestImages.rescaled(image, "jpg", scale);
     }
 
     private Properties config(Path tmp) throws Exception {
@@ -260,7 +239,7 @@ class CorpusJobTest {
         assertTrue(bad.contains("empty caption") && bad.contains("box outside the image")
                 && bad.contains("malformed JSON line"), bad);
 
-        List<String> vl = tsvLines(tmp.resolve("out/tsv/vision_language"));
+        List<String> vl = TestImages.textLines(tmp.resolve("out/tsv/vision_language"));
         Map<String, String[]> byId = new HashMap<>();
         vl.forEach(l -> byId.put(l.split("\t", -1)[0], l.split("\t", -1)));
         assertEquals(Set.of("coco:11", "coco:22", "vqa:100", "refcoco:5:0", "cc3m:000000003", "cc3m:000000005",
@@ -297,7 +276,7 @@ class CorpusJobTest {
         assertEquals("10.00,20.00,110.00,220.00", byId.get("refcoco:5:0")[4]);
         assertEquals("visual_grounding", byId.get("refcoco:5:0")[7]);
         assertTrue(Files.exists(tmp.resolve("out/report.json")));
-        List<String> det = tsvLines(tmp.resolve("out/tsv/detection"));
+        List<String> det = TestImages.textLines(tmp.resolve("out/tsv/detection"));
         assertEquals(2, det.size(), "det:1 and vg:objects:102 (det:3 leaked, det:4 has a box outside its image)");
         String[] d = det.stream().filter(l -> l.startsWith("det:1\t")).findFirst().orElseThrow().split("\t", -1);
         assertEquals(3, d.length);

@@ -1,5 +1,6 @@
 package ai.ofa.jobs.corpus;
 
+import ai.ofa.jobs.TestImages;
 import ai.ofa.jobs.TestShards;
 import ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,27 +56,15 @@ class CorpusSourcesTest {
         spark.stop();
     }
 
+    /** A scikit-image photograph, scaled and written as JPEG. */
     private static byte[] photo(String name, double scale) throws Exception {
-        BufferedImage src = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(
-                PerceptualHashPhotoTest.skimageData().resolve(name))));
-        int w = (int) Math.round(src.getWidth() * scale);
-        int h = (int) Math.round(src.getHeight() * scale);
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        out.getGraphics().drawImage(src, 0, 0, w, h, null);
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ImageIO.write(out, "jpg", o);
-        return o.toByteArray();
-    }
-
-    private static List<Path> textFiles(Path dir) throws Exception {
-        try (var files = Files.walk(dir)) {
-            return files.filter(f -> f.toString().endsWith(".txt")).sorted().toList();
-        }
+        return TestImages.rescaled(Files.readAllBytes(PerceptualHashPhotoTest.skimageData().resolve(name)), "jpg",
+                scale);
     }
 
     private static Map<String, String[]> tsv(Path dir) throws Exception {
         Map<String, String[]> out = new HashMap<>();
-        for (Path f : textFiles(dir)) {
+        for (Path f : TestImages.textFiles(dir)) {
             for (String line : Files.readAllLines(f)) {
                 String[] cols = line.split("\t", -1);
                 out.put(cols[0], cols);
@@ -195,20 +183,17 @@ class CorpusSourcesTest {
 
         // shards of one line at most (an empty partition leaves an empty file)
         for (String dir : List.of("vision_language", "detection", "image", "text")) {
-            for (Path f : textFiles(tmp.resolve("out/tsv/" + dir))) {
+            for (Path f : TestImages.textFiles(tmp.resolve("out/tsv/" + dir))) {
                 assertTrue(Files.readAllLines(f).size() <= 1, f.toString());
             }
         }
-        assertEquals(vl.size(), textFiles(tmp.resolve("out/tsv/vision_language")).stream()
+        assertEquals(vl.size(), TestImages.textFiles(tmp.resolve("out/tsv/vision_language")).stream()
                 .filter(f -> f.toFile().length() > 0).count());
         assertTrue(vl.size() >= 4, vl.keySet().toString());
     }
 
     private static java.util.TreeSet<String> avscFields(String file) throws Exception {
-        Path root = Path.of("").toAbsolutePath();
-        while (!Files.exists(root.resolve("schemas"))) {
-            root = root.getParent();
-        }
+        Path root = Path.of(System.getProperty("ofa.project.root"));
         java.util.TreeSet<String> out = new java.util.TreeSet<>();
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.resolve("schemas").resolve(file).toFile())
                 .get("fields").forEach(f -> out.add(f.get("name").asText()));

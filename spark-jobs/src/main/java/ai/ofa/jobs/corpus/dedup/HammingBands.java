@@ -58,27 +58,10 @@ public final class HammingBands implements java.io.Serializable {
     /**
      * The band count with the least expected work for uniform hashes, when {@code indexedSize} hashes are filed by
      * their exact band values (one entry per band) and {@code probingSize} hashes probe every value within the
-     * radius: index entries + probes + candidates to verify.
+     * radius: index entries + probes + candidates to verify. For an in-memory index ({@link BandIndex}).
      */
     public static HammingBands plan(int maxDistance, long indexedSize, long probingSize) {
-        HammingBands best = null;
-        double bestCost = Double.MAX_VALUE;
-        for (int m = 2; m <= 16; m++) {
-            HammingBands b = new HammingBands(maxDistance, m);
-            double probes = 0;
-            double candidates = 0;
-            for (int w : b.widths) {
-                double v = ball(w, b.radius);
-                probes += probingSize * v;
-                candidates += (double) indexedSize * probingSize * v / Math.pow(2, w);
-            }
-            double cost = indexedSize * (double) m + probes + candidates;
-            if (cost < bestCost) {
-                bestCost = cost;
-                best = b;
-            }
-        }
-        return best;
+        return cheapest(maxDistance, indexedSize, probingSize, false);
     }
 
     /**
@@ -87,21 +70,21 @@ public final class HammingBands implements java.io.Serializable {
      * pairs (band-value collisions of unrelated hashes, which grow with the product of the sides).
      */
     public static HammingBands planSplit(int maxDistance, long indexedSize, long probingSize) {
+        return cheapest(maxDistance, indexedSize, probingSize, true);
+    }
+
+    private static HammingBands cheapest(int maxDistance, long indexedSize, long probingSize, boolean split) {
         HammingBands best = null;
         double bestCost = Double.MAX_VALUE;
         for (int m = 2; m <= 16; m++) {
             int r = maxDistance / m;
-            for (int r1 = 0; r1 <= r; r1++) {
+            for (int r1 = 0; r1 <= (split ? r : 0); r1++) {
                 HammingBands b = new HammingBands(maxDistance, m, r1);
-                double rows = 0;
-                double candidates = 0;
+                double cost = 0;
                 for (int w : b.widths) {
-                    double vi = ball(w, r1);
-                    double vp = ball(w, r - r1);
-                    rows += indexedSize * vi + probingSize * vp;
-                    candidates += (double) indexedSize * probingSize * ball(w, r) / Math.pow(2, w);
+                    cost += indexedSize * ball(w, r1) + probingSize * ball(w, r - r1)
+                            + (double) indexedSize * probingSize * ball(w, r) / Math.pow(2, w);
                 }
-                double cost = rows + candidates;
                 if (cost < bestCost) {
                     bestCost = cost;
                     best = b;

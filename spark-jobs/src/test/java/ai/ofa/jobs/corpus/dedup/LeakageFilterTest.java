@@ -10,10 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static ai.ofa.jobs.TestImages.rescaled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Each leakage rule catches its case on real photographs, the manifest says which, the rest is kept. */
@@ -40,17 +37,6 @@ class LeakageFilterTest {
         spark.stop();
     }
 
-    private static byte[] reencode(byte[] b, String format, double scale) throws Exception {
-        BufferedImage src = ImageIO.read(new ByteArrayInputStream(b));
-        int w = (int) Math.round(src.getWidth() * scale);
-        int h = (int) Math.round(src.getHeight() * scale);
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        out.getGraphics().drawImage(src, 0, 0, w, h, null);
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ImageIO.write(out, format, o);
-        return o.toByteArray();
-    }
-
     @Test
     void canonicalIdContentHashAndPerceptualHashEachCatchTheirCase() throws Exception {
         Path data = PerceptualHashPhotoTest.skimageData();
@@ -62,9 +48,9 @@ class LeakageFilterTest {
                 .add("source", DataTypes.StringType).add("image_key", DataTypes.StringType)
                 .add("image", DataTypes.BinaryType);
         List<Row> corpus = List.of(
-                RowFactory.create("c1", "coco", "coco:391895", reencode(chelsea, "jpg", 0.9)),   // same id
-                RowFactory.create("c2", "cc3m", null, reencode(astronaut, "bmp", 1.0)),          // same pixels
-                RowFactory.create("c3", "cc3m", null, reencode(coffee, "jpg", 0.5)),             // near copy
+                RowFactory.create("c1", "coco", "coco:391895", rescaled(chelsea, "jpg", 0.9)),   // same id
+                RowFactory.create("c2", "cc3m", null, rescaled(astronaut, "bmp", 1.0)),          // same pixels
+                RowFactory.create("c3", "cc3m", null, rescaled(coffee, "jpg", 0.5)),             // near copy
                 RowFactory.create("c4", "sbu", null, Files.readAllBytes(data.resolve("coins.png"))),
                 RowFactory.create("c5", "sbu", null, new byte[]{1, 2, 3}),
                 RowFactory.create("c6", "coco", "coco:9", Files.readAllBytes(data.resolve("hubble_deep_field.jpg"))));

@@ -2,11 +2,7 @@ package ai.ofa.jobs.corpus.dedup;
 
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -55,21 +51,6 @@ public class PerceptualHashPhotoTest {
     private static byte[] png(BufferedImage img) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
-        return out.toByteArray();
-    }
-
-    private static byte[] jpeg(BufferedImage img, float quality) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
-            w.setOutput(ios);
-            ImageWriteParam p = w.getDefaultWriteParam();
-            p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            p.setCompressionQuality(quality);
-            w.write(null, new IIOImage(img, null, null), p);
-        } finally {
-            w.dispose();
-        }
         return out.toByteArray();
     }
 
@@ -131,7 +112,7 @@ public class PerceptualHashPhotoTest {
             int farthest = 0;
             for (var e : evalImages.entrySet()) {
                 BufferedImage img = t.getValue().apply(e.getValue());
-                long h = PerceptualHash.of(t.getKey().startsWith("jpeg") ? jpeg(img, 0.40f) : png(img));
+                long h = PerceptualHash.of(t.getKey().startsWith("jpeg") ? ai.ofa.jobs.Jpeg.encode(img, 0.40f) : png(img));
                 int own = PerceptualHash.distance(h, evalHashes.get(e.getKey()));
                 worst = Math.max(worst, own);
                 farthest = Math.max(farthest, own);
