@@ -156,6 +156,15 @@ def article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
+def label(shape: Shape) -> str:
+    """A classification label, e.g. 'an orange star'."""
+    return f"{article(shape.colour)} {shape.colour} {shape.shape}"
+
+
+def all_labels() -> List[str]:
+    return [label(Shape(s, c, 0, 0, 0)) for c in COLOURS for s in SHAPES]
+
+
 def caption(shapes: List[Shape]) -> str:
     """'a red circle, two blue stars and a green square': groups of the same colour and shape, largest first."""
     groups: Dict[Tuple[str, str], int] = {}
@@ -229,7 +238,7 @@ def write(out: Path, train: int, val: int, seed: int, leak_copies: int) -> Dict[
             karpathy.append({"filepath": split, "filename": name, "cocoid": image_id,
                              "split": "train" if split == "train" else "val",
                              "sentences": [{"raw": caption(shapes)}]})
-            labels.append({"key": name, "label": f"{article(shapes[0].colour)} {shapes[0].colour} {shapes[0].shape}"})
+            labels.append({"key": name, "label": label(shapes[0])})
             for k, s in enumerate(shapes):
                 x0, y0, x1, y1 = s.box()
                 ann_id = counters["ann"]

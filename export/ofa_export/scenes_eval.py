@@ -35,6 +35,13 @@ def _member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def _write_labels(out: Path) -> int:
+    """The classification candidates, one per line (the enrich job's --labels-file)."""
+    labels = scenes.all_labels()
+    (out / "labels.txt").write_text("\n".join(labels) + "\n")
+    return len(labels)
+
+
 def prepare(scene_dir: Path, out: Path) -> Dict[str, int]:
     ann = scene_dir / "annotations"
     images = scene_dir / "images" / "val"
@@ -54,9 +61,7 @@ def prepare(scene_dir: Path, out: Path) -> Dict[str, int]:
         for q in questions:
             _member(tar, f"{q['question_id']}.png", (images / files[q["image_id"]]).read_bytes())
             _member(tar, f"{q['question_id']}.txt", q["question"].encode())
-    labels = [f"{scenes.article(c)} {c} {s}" for c in scenes.COLOURS for s in scenes.SHAPES]
-    (out / "labels.txt").write_text("\n".join(labels) + "\n")
-    return {"refs": len(refs), "questions": len(questions), "labels": len(labels)}
+    return {"refs": len(refs), "questions": len(questions), "labels": _write_labels(out)}
 
 
 def examples(scene_dir: Path, out: Path, count: int) -> Dict[str, int]:
@@ -85,8 +90,7 @@ def examples(scene_dir: Path, out: Path, count: int) -> Dict[str, int]:
         lines.append(json.dumps({"file": im["file_name"], "text": ref["sentences"][0]["sent"],
                                  "question": question["question"]}))
     (out / "texts.jsonl").write_text("\n".join(lines) + "\n")
-    labels = [f"{scenes.article(c)} {c} {s}" for c in scenes.COLOURS for s in scenes.SHAPES]
-    (out / "labels.txt").write_text("\n".join(labels) + "\n")
+    _write_labels(out)
     return {"images": len(chosen)}
 
 

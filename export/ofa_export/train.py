@@ -30,11 +30,11 @@ from PIL import Image
 
 from .bpe import BpeTokenizer
 from .config import OfaConfig
+from .export import MAX_IMAGE_SIZE
 from .model import OfaModel
 from .testing import fit_bpe, full_vocab_size, hf_config_json, write_vocabulary
 from .vocab import NUM_BINS, NUM_CODES
 
-MAX_IMAGE_SIZE = 512   # OFA's fixed max_image_size in the bin formula
 PROMPTS = {
     "caption": " what does the image describe?",
     "grounding": ' which region does the text " {} " describe?',
@@ -165,7 +165,6 @@ class Trainer:
             self.by_task[r[0]].append(i)
             self.by_image[r[1]][r[0]].append(i)
         self.tasks = sorted(self.by_task)
-        self.weights = [TASK_WEIGHTS.get(t, 1.0) for t in self.tasks]
         self.encoded = [(tokenizer.encode(r[2]), tokenizer.encode(r[3])[1:]) for r in corpus.rows]
         self.pixels = torch.from_numpy(np.stack(corpus.images)).permute(0, 3, 1, 2).contiguous()   # uint8
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
