@@ -1,4 +1,4 @@
-"""Command line: ./ofa scenes --output DIR [--train 20000] [--val 500] [--seed 1] [--leak-copies 10]
+"""Command line: ./ofa scenes --output DIR [--train 8000] [--val 500] [--seed 1] [--leak-copies 10]
 
 Synthetic scenes for training and checking a small OFA: 1-4 shapes (circle, square, triangle, star) in six
 colours, two size classes, on plain or textured backgrounds, with some overlap, written with their annotations in
@@ -279,7 +279,7 @@ def write(out: Path, train: int, val: int, seed: int, leak_copies: int) -> Dict[
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="ofa scenes", description=__doc__.splitlines()[0])
     p.add_argument("--output", required=True, type=Path)
-    p.add_argument("--train", type=int, default=20000)
+    p.add_argument("--train", type=int, default=8000)
     p.add_argument("--val", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--leak-copies", type=int, default=10)

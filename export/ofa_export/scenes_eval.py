@@ -7,6 +7,7 @@ prepare --scenes DIR --output DIR
 examples --scenes DIR --output DIR [--count 6]
     Copies held-out scenes (one to four shapes) into DIR/images with DIR/texts.jsonl (a referring expression and a
     question per image, for the enrich job's --text-file) and DIR/labels.txt: the main command's sample data.
+    DIR/gold.jsonl says what each example shows (objects with boxes, the text's box, the answer, the label).
 summarize --scenes DIR --eval DIR [--json FILE]
     Reads the evaluate job's outputs (metrics.json, predictions.jsonl) and prints the bundled model's figures
     against its goals, including caption coverage: the share of scenes whose caption names every object's colour and
@@ -81,15 +82,30 @@ def examples(scene_dir: Path, out: Path, count: int) -> Dict[str, int]:
         if objects.get(im["id"]) == want:
             chosen.append(im)
             want = want % 4 + 1
+    answers = {a["question_id"]: a["multiple_choice_answer"]
+               for a in json.loads((ann / "vqa_annotations_val.json").read_text())["annotations"]}
+    labels = {json.loads(l)["key"]: json.loads(l)["label"] for l in (ann / "labels_val.jsonl").read_text().splitlines()}
+    names = {c["id"]: c["name"] for c in inst["categories"]}
     (out / "images").mkdir(parents=True, exist_ok=True)
-    lines = []
+    lines, gold = [], []
     for im in chosen:
         (out / "images" / im["file_name"]).write_bytes((scene_dir / "images" / "val" / im["file_name"]).read_bytes())
         ref = next(r for r in refs if r["image_id"] == im["id"])
         question = [q for q in questions if q["image_id"] == im["id"]][-2]
         lines.append(json.dumps({"file": im["file_name"], "text": ref["sentences"][0]["sent"],
                                  "question": question["question"]}))
+        anns = [a for a in inst["annotations"] if a["image_id"] == im["id"]]
+        xyxy = {a["id"]: [a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]]
+                for a in anns}
+        gold.append(json.dumps({
+            "file": im["file_name"],
+            "objects": [{"colour": a["color"], "shape": names[a["category_id"]], "box": xyxy[a["id"]]} for a in anns],
+            "text": ref["sentences"][0]["sent"], "text_box": xyxy[ref["ann_id"]],
+            "question": question["question"], "answer": answers[question["question_id"]],
+            "label": labels[im["file_name"]]}))
     (out / "texts.jsonl").write_text("\n".join(lines) + "\n")
+    # what each example shows, for a reader and for the test that checks the bundled model's answers
+    (out / "gold.jsonl").write_text("\n".join(gold) + "\n")
     _write_labels(out)
     return {"images": len(chosen)}
 

@@ -1,4 +1,4 @@
-"""Command line: ./ofa train --corpus DIR --output DIR [--steps 8000] [--batch 24] [--resolution 128] [--resume]
+"""Command line: ./ofa train --corpus DIR --output DIR [--steps 4500] [--batch 32] [--resolution 96] [--resume]
 
 Trains a small OFA from scratch on the corpus job's output (OFA's TSV files: vision_language and detection), all
 tasks at once with OFA's own instructions: captioning (also what classification scores), VQA and image-text matching,
@@ -172,7 +172,7 @@ class Trainer:
         self.rng = random.Random(args.seed)
 
     def lr_at(self, step: int) -> float:
-        warmup = max(1, min(500, self.args.steps // 10))
+        warmup = max(1, min(self.args.warmup, self.args.steps // 10))
         if step < warmup:
             return self.args.lr * (step + 1) / warmup
         progress = (step - warmup) / max(1, self.args.steps - warmup)
@@ -340,15 +340,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="ofa train", description=__doc__.splitlines()[0])
     p.add_argument("--corpus", required=True, type=Path, help="the corpus job's output folder (with tsv/)")
     p.add_argument("--output", required=True, type=Path, help="checkpoint folder (HF layout)")
-    p.add_argument("--steps", type=int, default=8000)
+    p.add_argument("--steps", type=int, default=4500)
     p.add_argument("--batch", type=int, default=32, help="examples per step")
     p.add_argument("--images-per-batch", type=int, default=8, help="distinct images per step (the rest are "
                    "other prompts on the same images)")
-    p.add_argument("--lr", type=float, default=4e-4)
-    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
+    p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0: off)")
     p.add_argument("--frozen-batchnorm", action="store_true", help="ResNet BatchNorm uses running statistics")
-    p.add_argument("--resolution", type=int, default=128)
+    p.add_argument("--resolution", type=int, default=96)
     p.add_argument("--d-model", type=int, default=128)
     p.add_argument("--layers", default="3,3", help="encoder,decoder layers")
     p.add_argument("--heads", type=int, default=4)

@@ -136,6 +136,14 @@ class ScenesEvaluationInputsTest(TempDirTestCase):
         for line in lines:
             self.assertTrue((self.tmp / "ex" / "images" / line["file"]).is_file())
             self.assertTrue(line["text"].startswith("the ") and line["question"].endswith("?"), line)
+        gold = [json.loads(x) for x in (self.tmp / "ex" / "gold.jsonl").read_text().splitlines()]
+        self.assertEqual([l["file"] for l in lines], [g["file"] for g in gold])
+        for line, g in zip(lines, gold):
+            self.assertEqual((line["text"], line["question"]), (g["text"], g["question"]))
+            self.assertIn(g["text_box"], [o["box"] for o in g["objects"]])
+            largest = max(g["objects"], key=lambda o: (o["box"][2] - o["box"][0]) * (o["box"][3] - o["box"][1]))
+            self.assertTrue(g["label"].endswith(f"{largest['colour']} {largest['shape']}"), g)
+        self.assertEqual([i % 4 + 1 for i in range(len(gold))], [len(g["objects"]) for g in gold], "1-4 shapes in turn")
         objs = {("red", "circle"), ("orange", "star")}
         self.assertTrue(scenes_eval.names_every_object("a red circle, two orange stars", objs))
         self.assertFalse(scenes_eval.names_every_object("a red circle and a blue star", objs))
