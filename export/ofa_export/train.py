@@ -45,6 +45,25 @@ PROMPTS = {
 TASK_WEIGHTS = {"caption": 1.0, "qa": 1.0, "itm": 0.4, "grounding": 1.6, "region_caption": 0.4, "detection": 1.6}
 
 
+def parse_task_weights(text: str) -> Dict[str, float]:
+    """``--task-weights caption=2,qa=1.5``: the named tasks' weights replace the defaults (TASK_WEIGHTS)."""
+    weights = dict(TASK_WEIGHTS)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep or name not in TASK_WEIGHTS:
+            raise ValueError(f"Bad --task-weights entry '{part}': expected TASK=WEIGHT with TASK one of "
+                             f"{sorted(TASK_WEIGHTS)}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"Bad --task-weights weight '{value}' for {name}: expected a number >= 0") from None
+        if not weights[name] >= 0:
+            raise ValueError(f"Bad --task-weights weight '{value}' for {name}: expected a number >= 0")
+    if not any(weights.values()):
+        raise ValueError("--task-weights leaves every task at weight 0")
+    return weights
+
+
 def normalise(text: str, max_words: int = 80) -> str:
     """OFA's caption/question normalisation: lower case, leading punctuation off, - and / as spaces."""
     text = text.lower().lstrip(",.!?*#:;~")
@@ -178,6 +197,7 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
         self.rng = random.Random(args.seed)
+        self.task_weights = parse_task_weights(args.task_weights)
 
     def lr_at(self, step: int) -> float:
         warmup = max(1, min(self.args.warmup, self.args.steps // 10))
@@ -194,7 +214,9 @@ class Trainer:
             image = self.rng.randrange(len(self.corpus.images))
             slot_images.append(image)
             tasks = [t for t in self.tasks if self.by_image[image].get(t)]
-            weights = [TASK_WEIGHTS.get(t, 1.0) for t in tasks]
+            weights = [self.task_weights.get(t, 1.0) for t in tasks]
+            if not any(weights):
+                weights = [1.0] * len(tasks)   # an image that has only zero-weight tasks is still drawn
             for _ in range(per_image):
                 task = self.rng.choices(tasks, weights)[0]
                 picks.append(self.rng.choice(self.by_image[image][task]))
@@ -353,6 +375,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--images-per-batch", type=int, default=8, help="distinct images per step (the rest are "
                    "other prompts on the same images)")
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--task-weights", default="", help="how often each task is drawn, e.g. caption=2,qa=2 "
+                   f"(defaults: {','.join(f'{k}={v:g}' for k, v in TASK_WEIGHTS.items())})")
     p.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0: off)")
@@ -368,6 +392,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--save-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
+    try:
+        parse_task_weights(args.task_weights)
+    except ValueError as e:
+        p.error(str(e))
     torch.set_num_threads(args.threads or max(1, torch.get_num_threads(), __import__("os").cpu_count() or 1))
     trainer = build(args)
     trainer.train()

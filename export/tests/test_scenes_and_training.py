@@ -150,6 +150,20 @@ class ScenesEvaluationInputsTest(TempDirTestCase):
         self.assertFalse(scenes_eval.names_every_object("a red circles", {("red", "circle"), ("red", "square")}))
 
 
+class TaskWeightsTest(unittest.TestCase):
+    def test_named_weights_replace_the_defaults_and_bad_ones_name_the_entry(self):
+        w = train.parse_task_weights("caption=2, qa=1.5")
+        self.assertEqual((2.0, 1.5), (w["caption"], w["qa"]))
+        self.assertEqual(train.TASK_WEIGHTS["detection"], w["detection"])
+        self.assertEqual(train.TASK_WEIGHTS, train.parse_task_weights(""))
+        for bad, says in [("captions=2", "'captions=2'"), ("qa=-1", "'-1' for qa"), ("qa=x", "'x' for qa"),
+                          ("qa", "'qa'"), ("caption=0,qa=0,itm=0,grounding=0,region_caption=0,detection=0",
+                                           "every task")]:
+            with self.assertRaises(ValueError) as e:
+                train.parse_task_weights(bad)
+            self.assertIn(says, str(e.exception))
+
+
 class TrainingSmokeTest(TempDirTestCase):
     def test_loss_goes_down_resume_continues_and_the_checkpoint_converts(self) -> None:
         scenes.write(self.tmp / "s", train=24, val=2, seed=2, leak_copies=0)
