@@ -171,8 +171,8 @@ def init_weights(model: OfaModel, seed: int) -> None:
     # NormFormer puts a LayerNorm on each attention output and FFN hidden layer, so from the first step every
     # residual branch adds a vector as large as the stream itself: the image tokens' own content is swamped by
     # attention mixtures (a linear probe for the largest object's colour, at 83% on the ResNet grid, fell to chance
-    # after the first encoder layer). Starting those norms at 0.1 lets the image reach the decoder early; the scales
-    # are learned up from there.
+    # after the first encoder layer). Started at 0.1 the probe stays at 85-90% through the encoder early on (step
+    # 250); the scales are learned up from there. The training losses so far were the same either way.
     for name, module in model.named_modules():
         if name.endswith(("mid_layer_norm", "ffn_layer_norm")):
             torch.nn.init.constant_(module.weight, 0.1)
@@ -197,7 +197,7 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
         self.rng = random.Random(args.seed)
-        self.task_weights = parse_task_weights(args.task_weights)
+        self.task_weights: Dict[str, float] = args.task_weights   # parsed once, in main()
 
     def lr_at(self, step: int) -> float:
         warmup = max(1, min(self.args.warmup, self.args.steps // 10))
@@ -393,7 +393,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
     try:
-        parse_task_weights(args.task_weights)
+        args.task_weights = parse_task_weights(args.task_weights)
     except ValueError as e:
         p.error(str(e))
     torch.set_num_threads(args.threads or max(1, torch.get_num_threads(), __import__("os").cpu_count() or 1))
