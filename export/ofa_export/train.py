@@ -91,6 +91,7 @@ class Corpus:
         self.dims: List[Tuple[int, int]] = []
         self._index: Dict[str, int] = {}
         self.rows: List[Tuple[str, int, str, str]] = []   # task, image, encoder text, target text
+        self.objects: Dict[int, List[Tuple[List[float], str]]] = {}   # image -> (box in resized pixels, label)
         vl = sorted((corpus_dir / "tsv" / "vision_language").glob("*.txt"))
         det = sorted((corpus_dir / "tsv" / "detection").glob("*.txt"))
         if not vl and not det:
@@ -143,6 +144,8 @@ class Corpus:
             objects.append(((box[2] - box[0]) * (box[3] - box[1]), box, f[5]))
         # largest first, as the captions list them
         objects.sort(key=lambda o: -o[0])
+        self.objects[image] = [([box[0] * self.size / w, box[1] * self.size / h, box[2] * self.size / w,
+                                 box[3] * self.size / h], label) for _, box, label in objects]
         target = "".join("".join(bin_tokens(box, w, h, self.size)) + " " + label for _, box, label in objects)
         self.rows.append(("detection", image, PROMPTS["detection"], target))
 
@@ -183,6 +186,24 @@ def init_weights(model: OfaModel, seed: int) -> None:
             torch.nn.init.zeros_(module.weight)
 
 
+def cell_targets(objects: Sequence[Tuple[Sequence[float], str]], labels: Dict[str, int], size: int,
+                 grid: int) -> List[int]:
+    """Row-major label index of the object under each ResNet grid cell's centre (0: background).
+
+    Where boxes overlap the smallest wins: it is the one most likely drawn on top and the one a larger box would
+    otherwise swallow. Boxes, not masks, so a cell in a triangle's empty corner is counted as the triangle.
+    """
+    cell = size / grid
+    out = []
+    for r in range(grid):
+        for c in range(grid):
+            x, y = (c + 0.5) * cell, (r + 0.5) * cell
+            hits = [((b[2] - b[0]) * (b[3] - b[1]), labels[label]) for b, label in objects
+                    if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
+            out.append(min(hits)[1] if hits else 0)
+    return out
+
+
 class Trainer:
     def __init__(self, args, corpus: Corpus, tokenizer: BpeTokenizer, cfg: OfaConfig, model: OfaModel):
         self.args, self.corpus, self.tok, self.cfg, self.model = args, corpus, tokenizer, cfg, model
@@ -194,7 +215,23 @@ class Trainer:
         self.tasks = sorted(self.by_task)
         self.encoded = [(tokenizer.encode(r[2]), tokenizer.encode(r[3])[1:]) for r in corpus.rows]
         self.pixels = torch.from_numpy(np.stack(corpus.images)).permute(0, 3, 1, 2).contiguous()   # uint8
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+        # --aux-weight: a training-only head that names, from each image token of the encoder's output, the object
+        # under that grid cell (its detection label). It pushes what the decoder must read (colour and shape, per
+        # place) into the encoder states from the first steps; it is not part of the model or the checkpoint.
+        self.cell_head: Optional[torch.nn.Linear] = None
+        self.cell_labels: Optional[torch.Tensor] = None
+        params = list(model.parameters())
+        if args.aux_weight > 0 and corpus.objects:
+            names = sorted({label for objs in corpus.objects.values() for _, label in objs})
+            index = {name: i + 1 for i, name in enumerate(names)}
+            grid = args.resolution // 16   # the ResNet stem's stride
+            targets = torch.full((len(corpus.images), grid * grid), -100, dtype=torch.long)
+            for image, objs in corpus.objects.items():
+                targets[image] = torch.tensor(cell_targets(objs, index, args.resolution, grid))
+            self.cell_labels = targets
+            self.cell_head = torch.nn.Linear(cfg.d_model, len(names) + 1)
+            params += list(self.cell_head.parameters())
+        self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
         self.rng = random.Random(args.seed)
         self.task_weights: Dict[str, float] = args.task_weights   # parsed once, in main()
@@ -232,9 +269,16 @@ class Trainer:
             dec_in[j, :len(t)] = torch.tensor([self.cfg.bos_token_id] + t[:-1])
             labels[j, :len(t)] = torch.tensor(t)
         images = self.pixels[slot_images].float().div_(255.0).sub_(0.5).div_(0.5)
-        return images, torch.tensor(slots), src, dec_in, labels, [self.corpus.rows[i][0] for i in picks]
+        cells = self.cell_labels[slot_images] if self.cell_labels is not None else None
+        return images, torch.tensor(slots), src, dec_in, labels, [self.corpus.rows[i][0] for i in picks], cells
 
-    def loss(self, images, slots, src, dec_in, labels):
+    def cell_loss(self, states: torch.Tensor, slots: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of the cell head on every example's image tokens (the first tokens of the encoder output)."""
+        per_example = cells.index_select(0, slots)
+        logits = self.cell_head(states[:, :per_example.shape[1]])
+        return F.cross_entropy(logits.transpose(1, 2), per_example, ignore_index=-100)
+
+    def loss(self, images, slots, src, dec_in, labels, cells=None):
         encoder = self.model.encoder
         own = encoder.image_features
 
@@ -252,13 +296,14 @@ class Trainer:
         per_token = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none",
                                     label_smoothing=self.args.label_smoothing)
         counts = labels.ne(-100).sum(1).clamp(min=1)
-        return per_token.sum(1) / counts   # per example
+        aux = self.cell_loss(enc.states, slots, cells) if cells is not None and self.cell_head is not None else None
+        return per_token.sum(1) / counts, aux   # per example; the cell head's mean loss (None without it)
 
     def train(self) -> None:
         args = self.args
         log = (args.output / "loss_log.tsv").open("a", encoding="utf-8")
         if self.step == 0:
-            log.write("step\tlr\tloss\t" + "\t".join(self.tasks) + "\timage_gain\texamples_per_s\telapsed_s\n")
+            log.write("step\tlr\tloss\t" + "\t".join(self.tasks) + "\timage_gain\tcells\texamples_per_s\telapsed_s\n")
         start = time.time()
         window: Dict[str, List[float]] = defaultdict(list)
         seen = 0
@@ -273,17 +318,21 @@ class Trainer:
             lr = self.lr_at(self.step)
             for g in self.optimizer.param_groups:
                 g["lr"] = lr
-            images, slots, src, dec_in, labels, kinds = self.batch()
-            per_example = self.loss(images, slots, src, dec_in, labels)
+            images, slots, src, dec_in, labels, kinds, cells = self.batch()
+            per_example, aux = self.loss(images, slots, src, dec_in, labels, cells)
             loss = per_example.mean()
+            total = loss + args.aux_weight * aux if aux is not None else loss
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            total.backward()
             if self.args.clip > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.args.clip)
+                torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]],
+                                               self.args.clip)
             self.optimizer.step()
             self.step += 1
             seen += len(kinds)
             window["loss"].append(loss.item())
+            if aux is not None:
+                window["cells"].append(aux.item())
             for k, l in zip(kinds, per_example.detach().tolist()):
                 window[k].append(l)
             if self.step % args.log_every == 0 or self.step == args.steps:
@@ -291,14 +340,15 @@ class Trainer:
                 # minus the loss with its own (0 means the image is ignored)
                 with torch.no_grad():
                     other = torch.roll(torch.arange(images.shape[0]), 1)
-                    window["image_gain"].append(self.loss(images[other], slots, src, dec_in, labels).mean().item()
-                                                - self.loss(images, slots, src, dec_in, labels).mean().item())
+                    window["image_gain"].append(self.loss(images[other], slots, src, dec_in, labels)[0].mean().item()
+                                                - self.loss(images, slots, src, dec_in, labels)[0].mean().item())
                 elapsed = time.time() - start
                 rate = seen / elapsed
                 mean = {k: sum(v) / len(v) for k, v in window.items() if v}
                 log.write(f"{self.step}\t{lr:.6f}\t{mean['loss']:.4f}\t"
                           + "\t".join(f"{mean.get(t, float('nan')):.4f}" for t in self.tasks)
-                          + f"\t{mean['image_gain']:.4f}\t{rate:.1f}\t{elapsed:.0f}\n")
+                          + f"\t{mean['image_gain']:.4f}\t{mean.get('cells', float('nan')):.4f}"
+                          + f"\t{rate:.1f}\t{elapsed:.0f}\n")
                 log.flush()
                 done = self.step / args.steps
                 eta = (args.steps - self.step) * args.batch / rate if rate else 0
@@ -306,6 +356,7 @@ class Trainer:
                 print(f"\r[{bar}] {self.step}/{args.steps} loss {mean['loss']:.3f} "
                       + " ".join(f"{t} {mean[t]:.2f}" for t in self.tasks if t in mean)
                       + f" image_gain {mean['image_gain']:.3f}"
+                      + (f" cells {mean['cells']:.2f}" if "cells" in mean else "")
                       + f" | {rate:.1f} ex/s, eta {eta / 60:.0f} min", end="", file=sys.stderr, flush=True)
                 window.clear()
             if self.step % args.save_every == 0 or self.step == args.steps:
@@ -320,6 +371,7 @@ class Trainer:
         torch.save(state, tmp)
         tmp.replace(out / "pytorch_model.bin")
         torch.save({"step": self.step, "optimizer": self.optimizer.state_dict(), "rng": self.rng.getstate(),
+                    "cell_head": self.cell_head.state_dict() if self.cell_head is not None else None,
                     "torch_rng": torch.get_rng_state(), "args": vars(self.args) | {"output": str(out),
                                                                                    "corpus": str(self.args.corpus)}},
                    out / "training_state.tmp")
@@ -328,6 +380,8 @@ class Trainer:
     def resume(self) -> None:
         state = torch.load(self.args.output / "training_state.pt")
         self.model.load_state_dict(torch.load(self.args.output / "pytorch_model.bin"), strict=False)
+        if self.cell_head is not None and state.get("cell_head"):
+            self.cell_head.load_state_dict(state["cell_head"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
@@ -339,9 +393,12 @@ def build(args) -> Trainer:
     corpus = Corpus(args.corpus, args.resolution)
     out: Path = args.output
     out.mkdir(parents=True, exist_ok=True)
-    if args.resume and (out / "vocab.json").is_file():
-        vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
-        merges = [tuple(l.split(" ")) for l in (out / "merges.txt").read_text(encoding="utf-8").split("\n")[1:] if l]
+    source = out if args.resume and (out / "vocab.json").is_file() else args.init_from
+    if source is not None:
+        vocab = json.loads((source / "vocab.json").read_text(encoding="utf-8"))
+        merges = [tuple(l.split(" ")) for l in (source / "merges.txt").read_text(encoding="utf-8").split("\n")[1:] if l]
+        if source != out:
+            write_vocabulary(out, vocab, merges)
     else:
         vocab, merges = fit_bpe(corpus.texts() + " yes no maybe", args.merges)
         write_vocabulary(out, vocab, merges)
@@ -359,6 +416,12 @@ def build(args) -> Trainer:
     trainer = Trainer(args, corpus, tok, cfg, model)
     if args.resume and (out / "training_state.pt").is_file():
         trainer.resume()
+    elif args.init_from is not None:
+        # the weights only: a fresh optimizer and schedule, step 0
+        missing, unexpected = model.load_state_dict(torch.load(args.init_from / "pytorch_model.bin"), strict=False)
+        if unexpected or [k for k in missing if not k.endswith("num_batches_tracked")]:
+            raise SystemExit(f"--init-from {args.init_from}: not a checkpoint of this model shape "
+                             f"(missing {missing[:3]}, unexpected {unexpected[:3]}); check --d-model and --layers")
     counts = {t: len(v) for t, v in trainer.by_task.items()}
     print(json.dumps({"images": len(corpus.images), "examples": counts, "vocab_text_tokens": text_size,
                       "parameters": sum(p.numel() for p in model.parameters()), "start_step": trainer.step}),
@@ -391,6 +454,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--save-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-from", type=Path, help="start from this checkpoint's weights and vocabulary (a fresh "
+                   "optimizer and schedule)")
+    p.add_argument("--aux-weight", type=float, default=0.0, help="weight of the training-only loss that names the "
+                   "object under each image token (0: off)")
     args = p.parse_args(argv)
     try:
         args.task_weights = parse_task_weights(args.task_weights)

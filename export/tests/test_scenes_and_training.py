@@ -187,6 +187,34 @@ class TrainingSmokeTest(TempDirTestCase):
         self.assertEqual({64}, set(manifest["image"]["resolution"].values()))
         self.assertTrue((self.tmp / "pkg" / "decoder.onnx").is_file())
 
+        # a second run starts from these weights with the cell head on: its loss falls, and the head stays out of
+        # the checkpoint (same keys as the model's, so it converts as before)
+        aux = self.tmp / "aux"
+        options = dict(zip(common[::2], common[1::2])) | {"--output": str(aux)}
+        args = [x for kv in options.items() for x in kv]
+        self.assertEqual(0, train.main(args + ["--init-from", str(ckpt), "--aux-weight", "1", "--steps", "30"]))
+        rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
+        cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
+        self.assertEqual(6, len(cells))
+        self.assertLess(cells[-1], 0.7 * cells[0], f"cell loss {cells}")
+        self.assertLess(float(rows[1][rows[0].index("loss")]), loss[0], "started from the trained weights")
+        import torch
+        self.assertEqual(set(torch.load(ckpt / "pytorch_model.bin")), set(torch.load(aux / "pytorch_model.bin")))
+        self.assertEqual((ckpt / "vocab.json").read_text(), (aux / "vocab.json").read_text())
+
+
+class CellTargetsTest(unittest.TestCase):
+    def test_each_cell_names_the_smallest_box_over_its_centre(self):
+        labels = {"red circle": 1, "blue star": 2}
+        # 4x4 grid over 64 px: cell centres at 8, 24, 40, 56
+        objects = [([0, 0, 48, 48], "red circle"), ([20, 20, 30, 30], "blue star")]
+        got = train.cell_targets(objects, labels, 64, 4)
+        self.assertEqual([1, 1, 1, 0,
+                          1, 2, 1, 0,
+                          1, 1, 1, 0,
+                          0, 0, 0, 0], got)
+        self.assertEqual([0] * 16, train.cell_targets([], labels, 64, 4))
+
 
 if __name__ == "__main__":
     unittest.main()
