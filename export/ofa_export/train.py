@@ -216,20 +216,25 @@ class Trainer:
         self.encoded = [(tokenizer.encode(r[2]), tokenizer.encode(r[3])[1:]) for r in corpus.rows]
         self.pixels = torch.from_numpy(np.stack(corpus.images)).permute(0, 3, 1, 2).contiguous()   # uint8
         # --aux-weight: a training-only head that names, from each image token of the encoder's output, the object
-        # under that grid cell (its detection label). It pushes what the decoder must read (colour and shape, per
-        # place) into the encoder states from the first steps; it is not part of the model or the checkpoint.
+        # under that grid cell (its detection label) and the cell's row and column. It pushes what the decoder must
+        # read (colour and shape, and where: OFA adds no position to image tokens, the encoder has to work it out
+        # from its position biases) into the encoder states from the first steps. Not part of the model or the
+        # checkpoint.
         self.cell_head: Optional[torch.nn.Linear] = None
         self.cell_labels: Optional[torch.Tensor] = None
         params = list(model.parameters())
         if args.aux_weight > 0 and corpus.objects:
             names = sorted({label for objs in corpus.objects.values() for _, label in objs})
             index = {name: i + 1 for i, name in enumerate(names)}
-            grid = args.resolution // 16   # the ResNet stem's stride
+            grid = args.resolution
+            for _ in range(4):   # the ResNet stem halves the grid four times, rounding up
+                grid = (grid + 1) // 2
             targets = torch.full((len(corpus.images), grid * grid), -100, dtype=torch.long)
             for image, objs in corpus.objects.items():
                 targets[image] = torch.tensor(cell_targets(objs, index, args.resolution, grid))
             self.cell_labels = targets
-            self.cell_head = torch.nn.Linear(cfg.d_model, len(names) + 1)
+            self.grid = grid
+            self.cell_head = torch.nn.Linear(cfg.d_model, len(names) + 1 + 2 * grid)
             params += list(self.cell_head.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
@@ -273,10 +278,18 @@ class Trainer:
         return images, torch.tensor(slots), src, dec_in, labels, [self.corpus.rows[i][0] for i in picks], cells
 
     def cell_loss(self, states: torch.Tensor, slots: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy of the cell head on every example's image tokens (the first tokens of the encoder output)."""
+        """The cell head's cross-entropy on every example's image tokens (the encoder output's first tokens): which
+        object, which row, which column; the three summed."""
         per_example = cells.index_select(0, slots)
-        logits = self.cell_head(states[:, :per_example.shape[1]])
-        return F.cross_entropy(logits.transpose(1, 2), per_example, ignore_index=-100)
+        n = per_example.shape[1]
+        if n != self.grid * self.grid:
+            raise ValueError(f"the ResNet grid has {n} cells, the cell targets were made for {self.grid}x{self.grid}")
+        logits = self.cell_head(states[:, :n])
+        g = self.grid
+        cell = torch.arange(n)
+        loss = F.cross_entropy(logits[..., :-2 * g].transpose(1, 2), per_example, ignore_index=-100)
+        loss = loss + F.cross_entropy(logits[..., -2 * g:-g].reshape(-1, g), (cell // g).repeat(len(slots)))
+        return loss + F.cross_entropy(logits[..., -g:].reshape(-1, g), (cell % g).repeat(len(slots)))
 
     def loss(self, images, slots, src, dec_in, labels, cells=None):
         encoder = self.model.encoder
