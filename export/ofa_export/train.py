@@ -187,21 +187,25 @@ def init_weights(model: OfaModel, seed: int) -> None:
 
 
 def cell_targets(objects: Sequence[Tuple[Sequence[float], str]], labels: Dict[str, int], size: int,
-                 grid: int) -> List[int]:
-    """Row-major label index of the object under each ResNet grid cell's centre (0: background).
+                 grid: int) -> Tuple[List[int], List[int]]:
+    """Per ResNet grid cell, row-major: the label index of the object under the cell's centre (0: background) and
+    that object's place in ``objects`` plus one (0: background; ``objects`` come largest first, the order in which
+    captions and detection targets name them).
 
     Where boxes overlap the smallest wins: it is the one most likely drawn on top and the one a larger box would
     otherwise swallow. Boxes, not masks, so a cell in a triangle's empty corner is counted as the triangle.
     """
     cell = size / grid
-    out = []
+    names, ranks = [], []
     for r in range(grid):
         for c in range(grid):
             x, y = (c + 0.5) * cell, (r + 0.5) * cell
-            hits = [((b[2] - b[0]) * (b[3] - b[1]), labels[label]) for b, label in objects
+            hits = [((b[2] - b[0]) * (b[3] - b[1]), labels[label], i + 1) for i, (b, label) in enumerate(objects)
                     if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
-            out.append(min(hits)[1] if hits else 0)
-    return out
+            _, name, rank = min(hits) if hits else (0, 0, 0)
+            names.append(name)
+            ranks.append(rank)
+    return names, ranks
 
 
 class Trainer:
@@ -216,10 +220,11 @@ class Trainer:
         self.encoded = [(tokenizer.encode(r[2]), tokenizer.encode(r[3])[1:]) for r in corpus.rows]
         self.pixels = torch.from_numpy(np.stack(corpus.images)).permute(0, 3, 1, 2).contiguous()   # uint8
         # --aux-weight: a training-only head that names, from each image token of the encoder's output, the object
-        # under that grid cell (its detection label) and the cell's row and column. It pushes what the decoder must
-        # read (colour and shape, and where: OFA adds no position to image tokens, the encoder has to work it out
-        # from its position biases) into the encoder states from the first steps. Not part of the model or the
-        # checkpoint.
+        # under that grid cell (its detection label), the object's place in the size order (captions and detection
+        # targets name objects largest first), and the cell's row and column. It pushes what the decoder must read
+        # (colour and shape, which object comes next, and where: OFA adds no position to image tokens, the encoder
+        # has to work it out from its position biases) into the encoder states from the first steps. Not part of the
+        # model or the checkpoint.
         self.cell_head: Optional[torch.nn.Linear] = None
         self.cell_labels: Optional[torch.Tensor] = None
         params = list(model.parameters())
@@ -229,12 +234,14 @@ class Trainer:
             grid = args.resolution
             for _ in range(4):   # the ResNet stem halves the grid four times, rounding up
                 grid = (grid + 1) // 2
-            targets = torch.full((len(corpus.images), grid * grid), -100, dtype=torch.long)
+            self.ranks = min(8, max(map(len, corpus.objects.values())))
+            targets = torch.full((len(corpus.images), 2, grid * grid), -100, dtype=torch.long)
             for image, objs in corpus.objects.items():
-                targets[image] = torch.tensor(cell_targets(objs, index, args.resolution, grid))
+                targets[image] = torch.tensor(cell_targets(objs, index, args.resolution, grid)).clamp(max=self.ranks)
             self.cell_labels = targets
             self.grid = grid
-            self.cell_head = torch.nn.Linear(cfg.d_model, len(names) + 1 + 2 * grid)
+            self.classes = len(names) + 1
+            self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * grid)
             params += list(self.cell_head.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
@@ -279,15 +286,17 @@ class Trainer:
 
     def cell_loss(self, states: torch.Tensor, slots: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
         """The cell head's cross-entropy on every example's image tokens (the encoder output's first tokens): which
-        object, which row, which column; the three summed."""
+        object, its place in the size order, which row, which column; the four summed."""
         per_example = cells.index_select(0, slots)
-        n = per_example.shape[1]
+        n = per_example.shape[2]
         if n != self.grid * self.grid:
             raise ValueError(f"the ResNet grid has {n} cells, the cell targets were made for {self.grid}x{self.grid}")
         logits = self.cell_head(states[:, :n])
         g = self.grid
         cell = torch.arange(n)
-        loss = F.cross_entropy(logits[..., :-2 * g].transpose(1, 2), per_example, ignore_index=-100)
+        k = self.classes
+        loss = F.cross_entropy(logits[..., :k].transpose(1, 2), per_example[:, 0], ignore_index=-100)
+        loss = loss + F.cross_entropy(logits[..., k:-2 * g].transpose(1, 2), per_example[:, 1], ignore_index=-100)
         loss = loss + F.cross_entropy(logits[..., -2 * g:-g].reshape(-1, g), (cell // g).repeat(len(slots)))
         return loss + F.cross_entropy(logits[..., -g:].reshape(-1, g), (cell % g).repeat(len(slots)))
 

@@ -204,16 +204,20 @@ class TrainingSmokeTest(TempDirTestCase):
 
 
 class CellTargetsTest(unittest.TestCase):
-    def test_each_cell_names_the_smallest_box_over_its_centre(self):
+    def test_each_cell_names_the_smallest_box_over_its_centre_and_its_place_in_the_size_order(self):
         labels = {"red circle": 1, "blue star": 2}
-        # 4x4 grid over 64 px: cell centres at 8, 24, 40, 56
-        objects = [([0, 0, 48, 48], "red circle"), ([20, 20, 30, 30], "blue star")]
-        got = train.cell_targets(objects, labels, 64, 4)
+        # 4x4 grid over 64 px: cell centres at 8, 24, 40, 56; objects largest first
+        objects = [([0, 0, 48, 48], "red circle"), ([20, 20, 30, 30], "blue star"), ([50, 50, 60, 60], "red circle")]
+        names, ranks = train.cell_targets(objects, labels, 64, 4)
         self.assertEqual([1, 1, 1, 0,
                           1, 2, 1, 0,
                           1, 1, 1, 0,
-                          0, 0, 0, 0], got)
-        self.assertEqual([0] * 16, train.cell_targets([], labels, 64, 4))
+                          0, 0, 0, 1], names)
+        self.assertEqual([1, 1, 1, 0,
+                          1, 2, 1, 0,
+                          1, 1, 1, 0,
+                          0, 0, 0, 3], ranks)
+        self.assertEqual(([0] * 16, [0] * 16), train.cell_targets([], labels, 64, 4))
 
 
 if __name__ == "__main__":
