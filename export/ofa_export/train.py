@@ -208,6 +208,24 @@ def cell_targets(objects: Sequence[Tuple[Sequence[float], str]], labels: Dict[st
     return names, ranks
 
 
+def cell_label_table(objects: Dict[int, List[Tuple[List[float], str]]], images: int,
+                     resolution: int) -> Tuple[torch.Tensor, int, int, int]:
+    """``cell_targets`` for every image: ([images, 2, grid*grid] label and size-order place, -100 for images
+    without objects; label classes with background; places, at most 8, the rest counted as the 8th; grid side)."""
+    names = sorted({label for objs in objects.values() for _, label in objs})
+    index = {name: i + 1 for i, name in enumerate(names)}
+    grid = resolution
+    for _ in range(4):   # the ResNet stem halves the grid four times, rounding up
+        grid = (grid + 1) // 2
+    ranks = min(8, max(map(len, objects.values())))
+    table = torch.full((images, 2, grid * grid), -100, dtype=torch.long)
+    for image, objs in objects.items():
+        labels, places = cell_targets(objs, index, resolution, grid)
+        table[image, 0] = torch.tensor(labels)
+        table[image, 1] = torch.tensor(places).clamp(max=ranks)
+    return table, len(names) + 1, ranks, grid
+
+
 class Trainer:
     def __init__(self, args, corpus: Corpus, tokenizer: BpeTokenizer, cfg: OfaConfig, model: OfaModel):
         self.args, self.corpus, self.tok, self.cfg, self.model = args, corpus, tokenizer, cfg, model
@@ -229,19 +247,9 @@ class Trainer:
         self.cell_labels: Optional[torch.Tensor] = None
         params = list(model.parameters())
         if args.aux_weight > 0 and corpus.objects:
-            names = sorted({label for objs in corpus.objects.values() for _, label in objs})
-            index = {name: i + 1 for i, name in enumerate(names)}
-            grid = args.resolution
-            for _ in range(4):   # the ResNet stem halves the grid four times, rounding up
-                grid = (grid + 1) // 2
-            self.ranks = min(8, max(map(len, corpus.objects.values())))
-            targets = torch.full((len(corpus.images), 2, grid * grid), -100, dtype=torch.long)
-            for image, objs in corpus.objects.items():
-                targets[image] = torch.tensor(cell_targets(objs, index, args.resolution, grid)).clamp(max=self.ranks)
-            self.cell_labels = targets
-            self.grid = grid
-            self.classes = len(names) + 1
-            self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * grid)
+            self.cell_labels, self.classes, self.ranks, self.grid = cell_label_table(
+                corpus.objects, len(corpus.images), args.resolution)
+            self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * self.grid)
             params += list(self.cell_head.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0

@@ -219,6 +219,17 @@ class CellTargetsTest(unittest.TestCase):
                           0, 0, 0, 3], ranks)
         self.assertEqual(([0] * 16, [0] * 16), train.cell_targets([], labels, 64, 4))
 
+    def test_the_table_keeps_every_label_and_caps_only_the_places(self):
+        # ten small boxes, largest first, each on one cell centre of the 4x4 grid over 64 px
+        centres = [((k % 4) * 16 + 8, (k // 4) * 16 + 8) for k in range(10)]
+        objects = {0: [([x - 3 + k / 10, y - 3, x + 3, y + 3], f"label {k}") for k, (x, y) in enumerate(centres)]}
+        table, classes, ranks, grid = train.cell_label_table(objects, 2, 64)
+        self.assertEqual((11, 8, 4), (classes, ranks, grid))
+        self.assertEqual((2, 2, 16), tuple(table.shape))
+        self.assertEqual(list(range(1, 11)) + [0] * 6, table[0, 0].tolist(), "labels above 8 are kept")
+        self.assertEqual(list(range(1, 9)) + [8, 8] + [0] * 6, table[0, 1].tolist(), "places stop at 8")
+        self.assertEqual([-100] * 32, table[1].flatten().tolist(), "an image without a detection row is ignored")
+
 
 if __name__ == "__main__":
     unittest.main()
