@@ -32,6 +32,7 @@ from .bpe import BpeTokenizer
 from .config import OfaConfig
 from .export import MAX_IMAGE_SIZE
 from .model import OfaModel
+from .scenes import COLOURS
 from .testing import fit_bpe, full_vocab_size, hf_config_json, write_vocabulary
 from .vocab import NUM_BINS, NUM_CODES
 
@@ -82,6 +83,11 @@ def bin_tokens(box: Sequence[float], width: int, height: int, size: int) -> List
             f"<bin_{bin_of(box[3], sy)}>"]
 
 
+def box_key(values: Sequence[str]) -> Tuple[float, ...]:
+    """A box written by the corpus job (x1,y1,x2,y2 in source pixels) as a key that ignores formatting."""
+    return tuple(round(float(v), 1) for v in values)
+
+
 class Corpus:
     """The corpus TSVs as (task, image index, encoder ids, target ids) examples; each distinct image decoded once."""
 
@@ -92,6 +98,9 @@ class Corpus:
         self._index: Dict[str, int] = {}
         self.rows: List[Tuple[str, int, str, str]] = []   # task, image, encoder text, target text
         self.objects: Dict[int, List[Tuple[List[float], str]]] = {}   # image -> (box in resized pixels, label)
+        # image -> box (source pixels) -> the colour its referring expression names; detection labels name only the
+        # shape, so this is where an object's colour comes from (read before the detection files)
+        self.colours: Dict[int, Dict[Tuple[float, ...], str]] = defaultdict(dict)
         vl = sorted((corpus_dir / "tsv" / "vision_language").glob("*.txt"))
         det = sorted((corpus_dir / "tsv" / "detection").glob("*.txt"))
         if not vl and not det:
@@ -130,6 +139,9 @@ class Corpus:
             w, h = self.dims[image]
             bins = "".join(bin_tokens([float(v) for v in refs.split(",")[:4]], w, h, self.size))
             expr = normalise(caption)
+            colour = next((w for w in expr.split() if w in COLOURS), None)
+            if colour is not None:
+                self.colours[image][box_key(refs.split(",")[:4])] = colour
             self.rows.append(("grounding", image, PROMPTS["grounding"].format(expr), bins))
             self.rows.append(("region_caption", image, PROMPTS["region_caption"] + bins, " " + expr))
 
@@ -141,12 +153,15 @@ class Corpus:
         for b in boxes.split("&&"):
             f = b.split(",", 5)
             box = [float(v) for v in f[:4]]
-            objects.append(((box[2] - box[0]) * (box[3] - box[1]), box, f[5]))
+            # the cell head's name for the object: its colour (where an expression gave one) and category
+            colour = self.colours.get(image, {}).get(box_key(f[:4]))
+            name = f[5] if colour is None else f"{colour} {f[5]}"
+            objects.append(((box[2] - box[0]) * (box[3] - box[1]), box, f[5], name))
         # largest first, as the captions list them
         objects.sort(key=lambda o: -o[0])
         self.objects[image] = [([box[0] * self.size / w, box[1] * self.size / h, box[2] * self.size / w,
-                                 box[3] * self.size / h], label) for _, box, label in objects]
-        target = "".join("".join(bin_tokens(box, w, h, self.size)) + " " + label for _, box, label in objects)
+                                 box[3] * self.size / h], name) for _, box, _, name in objects]
+        target = "".join("".join(bin_tokens(box, w, h, self.size)) + " " + label for _, box, label, _ in objects)
         self.rows.append(("detection", image, PROMPTS["detection"], target))
 
     def texts(self) -> str:
@@ -238,11 +253,11 @@ class Trainer:
         self.encoded = [(tokenizer.encode(r[2]), tokenizer.encode(r[3])[1:]) for r in corpus.rows]
         self.pixels = torch.from_numpy(np.stack(corpus.images)).permute(0, 3, 1, 2).contiguous()   # uint8
         # --aux-weight: a training-only head that names, from each image token of the encoder's output, the object
-        # under that grid cell (its detection label), the object's place in the size order (captions and detection
-        # targets name objects largest first), and the cell's row and column. It pushes what the decoder must read
-        # (colour and shape, which object comes next, and where: OFA adds no position to image tokens, the encoder
-        # has to work it out from its position biases) into the encoder states from the first steps. Not part of the
-        # model or the checkpoint.
+        # under that grid cell (its colour, from the referring expressions, and its category), the object's place in
+        # the size order (captions and detection targets name objects largest first), and the cell's row and column.
+        # It pushes what the decoder must read (colour and shape, which object comes next, and where: OFA adds no
+        # position to image tokens, the encoder has to work it out from its position biases) into the encoder states
+        # from the first steps. Not part of the model or the checkpoint.
         self.cell_head: Optional[torch.nn.Linear] = None
         self.cell_labels: Optional[torch.Tensor] = None
         params = list(model.parameters())

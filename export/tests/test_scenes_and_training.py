@@ -203,6 +203,28 @@ class TrainingSmokeTest(TempDirTestCase):
         self.assertEqual((ckpt / "vocab.json").read_text(), (aux / "vocab.json").read_text())
 
 
+class CorpusObjectsTest(TempDirTestCase):
+    def test_objects_take_their_colour_from_the_referring_expressions_and_detection_names_the_category(self):
+        from collections import Counter
+        scenes.write(self.tmp / "s", train=12, val=1, seed=5, leak_copies=0)
+        write_corpus_tsv(self.tmp / "s", self.tmp / "corpus")
+        corpus = train.Corpus(self.tmp / "corpus", 64)
+        inst = read_json(self.tmp / "s" / "annotations" / "instances_train.json")
+        names = {c["id"]: c["name"] for c in inst["categories"]}
+        refs = {r["ann_id"] for r in read_json(self.tmp / "s" / "annotations" / "refs.json")
+                if r["split"] == "train" and any(s["sent"] for s in r["sentences"])}
+        want = Counter(f"{a['color']} {names[a['category_id']]}" if a["id"] in refs else names[a["category_id"]]
+                       for a in inst["annotations"])
+        got = Counter(name for objs in corpus.objects.values() for _, name in objs)
+        self.assertEqual(want, got)
+        self.assertGreater(sum(" " in n for n in got.elements()), 0.9 * sum(got.values()), "most have a colour")
+        detection = [r[3] for r in corpus.rows if r[0] == "detection"]
+        self.assertEqual(12, len(detection))
+        for target in detection:
+            self.assertFalse(set(target.split()) & set(scenes.COLOURS), target)
+        self.assertEqual((1.0, 2.5, 3.0, 4.0), train.box_key(["1", "2.50", " 3.000", "4"]))
+
+
 class CellTargetsTest(unittest.TestCase):
     def test_each_cell_names_the_smallest_box_over_its_centre_and_its_place_in_the_size_order(self):
         labels = {"red circle": 1, "blue star": 2}
