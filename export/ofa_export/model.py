@@ -151,6 +151,7 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(dim, dim, device=device)
         self.out_proj = nn.Linear(dim, dim, device=device)
         self.c_attn = nn.Parameter(torch.ones(heads, device=device)) if scale_heads else None
+        self.record: Optional[List[Tensor]] = None   # a list here collects the attention weights (training aids)
 
     def keys_values(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         return split_heads(self.k_proj(x), self.heads), split_heads(self.v_proj(x), self.heads)
@@ -170,6 +171,8 @@ class Attention(nn.Module):
         q = q.reshape(groups, per, heads, tgt, hd).permute(0, 2, 1, 3, 4).reshape(groups, heads, per * tgt, hd)
         b = bias.unsqueeze(2).expand(groups, heads, per, tgt, src).reshape(groups, heads, per * tgt, src)
         weights = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + b, dim=-1)
+        if self.record is not None:
+            self.record.append(weights)   # [G, H, per*T, S]
         out = torch.matmul(weights, v).reshape(groups, heads, per, tgt, hd).permute(0, 2, 1, 3, 4)
         return self._finish(out.reshape(rows, heads, tgt, hd))
 

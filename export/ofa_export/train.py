@@ -224,9 +224,10 @@ def cell_targets(objects: Sequence[Tuple[Sequence[float], str]], labels: Dict[st
 
 
 def cell_label_table(objects: Dict[int, List[Tuple[List[float], str]]], images: int,
-                     resolution: int) -> Tuple[torch.Tensor, int, int, int]:
+                     resolution: int) -> Tuple[torch.Tensor, List[str], int, int]:
     """``cell_targets`` for every image: ([images, 2, grid*grid] label and size-order place, -100 for images
-    without objects; label classes with background; places, at most 8, the rest counted as the 8th; grid side)."""
+    without objects; the label names, label k being names[k - 1] (0 is background); places, at most 8, the rest
+    counted as the 8th; grid side)."""
     names = sorted({label for objs in objects.values() for _, label in objs})
     index = {name: i + 1 for i, name in enumerate(names)}
     grid = resolution
@@ -238,7 +239,33 @@ def cell_label_table(objects: Dict[int, List[Tuple[List[float], str]]], images: 
         labels, places = cell_targets(objs, index, resolution, grid)
         table[image, 0] = torch.tensor(labels)
         table[image, 1] = torch.tensor(places).clamp(max=ranks)
-    return table, len(names) + 1, ranks, grid
+    return table, names, ranks, grid
+
+
+def colour_cells(cells: torch.Tensor, label_colour: torch.Tensor) -> torch.Tensor:
+    """[N, 2, cells] targets of ``cell_label_table`` -> [N, cells]: the token id of the colour of the object under
+    each cell, -1 where the cell is background, the object has no colour, or the image has no targets."""
+    labels = cells[:, 0]
+    return torch.where(labels > 0, label_colour[labels.clamp(min=0)], torch.full_like(labels, -1))
+
+
+def attention_guide_loss(weights: Sequence[torch.Tensor], labels: torch.Tensor,
+                         cell_colours: torch.Tensor) -> Optional[torch.Tensor]:
+    """Where the target is a colour word, how little cross-attention falls on the cells of that colour.
+
+    ``weights``: each decoder layer's cross-attention [B, H, T, S] (the image cells are the first ``n`` keys);
+    ``labels`` [B, T]; ``cell_colours`` [B, n] (``colour_cells``, per example). Per layer, the head that puts the
+    most mass on those cells counts: the loss is -log of that mass, averaged over layers and colour targets that
+    have at least one cell. None when the batch has no such target.
+    """
+    n = cell_colours.shape[1]
+    mask = labels.unsqueeze(-1).eq(cell_colours.unsqueeze(1)) & labels.ge(0).unsqueeze(-1)   # [B, T, n]
+    valid = mask.any(-1)
+    if not bool(valid.any()):
+        return None
+    m = mask.to(weights[0].dtype).unsqueeze(1)                                                # [B, 1, T, n]
+    losses = [-(w[..., :n] * m).sum(-1).amax(1).clamp(min=1e-6).log()[valid].mean() for w in weights]
+    return torch.stack(losses).mean()
 
 
 class Trainer:
@@ -258,14 +285,24 @@ class Trainer:
         # It pushes what the decoder must read (colour and shape, which object comes next, and where: OFA adds no
         # position to image tokens, the encoder has to work it out from its position biases) into the encoder states
         # from the first steps. Not part of the model or the checkpoint.
+        # --attn-weight: where a target word is a colour, the decoder is taught to look at the cells of that colour
+        # (see attention_guide_loss): the decoder otherwise reads the image mostly through the prompt's encoder
+        # states and names colours by their prior. Training only, like the cell head.
         self.cell_head: Optional[torch.nn.Linear] = None
         self.cell_labels: Optional[torch.Tensor] = None
+        self.label_colour: Optional[torch.Tensor] = None
         params = list(model.parameters())
-        if args.aux_weight > 0 and corpus.objects:
-            self.cell_labels, self.classes, self.ranks, self.grid = cell_label_table(
+        if (args.aux_weight > 0 or args.attn_weight > 0) and corpus.objects:
+            self.cell_labels, names, self.ranks, self.grid = cell_label_table(
                 corpus.objects, len(corpus.images), args.resolution)
-            self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * self.grid)
-            params += list(self.cell_head.parameters())
+            self.classes = len(names) + 1
+            # a colour is recognised by its word's first BPE piece, where no other colour's word starts with it
+            first = {c: tokenizer.encode(" " + c)[1] for c in COLOURS}
+            colour_ids = {c: i for c, i in first.items() if list(first.values()).count(i) == 1}
+            self.label_colour = torch.tensor([-1] + [colour_ids.get(n.split(" ")[0], -1) for n in names])
+            if args.aux_weight > 0:
+                self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * self.grid)
+                params += list(self.cell_head.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
         self.rng = random.Random(args.seed)
@@ -324,6 +361,7 @@ class Trainer:
         return loss + F.cross_entropy(logits[..., -g:].reshape(-1, g), (cell % g).repeat(len(slots)))
 
     def loss(self, images, slots, src, dec_in, labels, cells=None):
+        """(per-example token loss, cell head loss or None, attention guide loss or None)."""
         encoder = self.model.encoder
         own = encoder.image_features
 
@@ -337,18 +375,30 @@ class Trainer:
         finally:
             del encoder.image_features
         cross = self.model.decoder.cross_kv(enc.states, enc.position)
-        logits, _ = self.model.step(dec_in, self.model.empty_past(src.shape[0]), cross, enc.padding_mask)
+        guide = cells is not None and self.args.attn_weight > 0
+        attention = [layer.cross_attn for layer in self.model.decoder.layers]
+        for a in attention:
+            a.record = [] if guide else None
+        try:
+            logits, _ = self.model.step(dec_in, self.model.empty_past(src.shape[0]), cross, enc.padding_mask)
+            weights = [w for a in attention for w in (a.record or [])]
+        finally:
+            for a in attention:
+                a.record = None
+        attn = attention_guide_loss(weights, labels, colour_cells(cells, self.label_colour).index_select(0, slots)) \
+            if guide else None
         per_token = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none",
                                     label_smoothing=self.args.label_smoothing)
         counts = labels.ne(-100).sum(1).clamp(min=1)
         aux = self.cell_loss(enc.states, slots, cells) if cells is not None and self.cell_head is not None else None
-        return per_token.sum(1) / counts, aux   # per example; the cell head's mean loss (None without it)
+        return per_token.sum(1) / counts, aux, attn
 
     def train(self) -> None:
         args = self.args
         log = (args.output / "loss_log.tsv").open("a", encoding="utf-8")
         if self.step == 0:
-            log.write("step\tlr\tloss\t" + "\t".join(self.tasks) + "\timage_gain\tcells\texamples_per_s\telapsed_s\n")
+            log.write("step\tlr\tloss\t" + "\t".join(self.tasks)
+                      + "\timage_gain\tcells\tattention\texamples_per_s\telapsed_s\n")
         start = time.time()
         window: Dict[str, List[float]] = defaultdict(list)
         seen = 0
@@ -364,9 +414,10 @@ class Trainer:
             for g in self.optimizer.param_groups:
                 g["lr"] = lr
             images, slots, src, dec_in, labels, kinds, cells = self.batch()
-            per_example, aux = self.loss(images, slots, src, dec_in, labels, cells)
+            per_example, aux, attn = self.loss(images, slots, src, dec_in, labels, cells)
             loss = per_example.mean()
             total = loss + args.aux_weight * aux if aux is not None else loss
+            total = total + args.attn_weight * attn if attn is not None else total
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             if self.args.clip > 0:
@@ -378,6 +429,8 @@ class Trainer:
             window["loss"].append(loss.item())
             if aux is not None:
                 window["cells"].append(aux.item())
+            if attn is not None:
+                window["attention"].append(attn.item())
             for k, l in zip(kinds, per_example.detach().tolist()):
                 window[k].append(l)
             if self.step % args.log_every == 0 or self.step == args.steps:
@@ -393,6 +446,7 @@ class Trainer:
                 log.write(f"{self.step}\t{lr:.6f}\t{mean['loss']:.4f}\t"
                           + "\t".join(f"{mean.get(t, float('nan')):.4f}" for t in self.tasks)
                           + f"\t{mean['image_gain']:.4f}\t{mean.get('cells', float('nan')):.4f}"
+                          + f"\t{mean.get('attention', float('nan')):.4f}"
                           + f"\t{rate:.1f}\t{elapsed:.0f}\n")
                 log.flush()
                 done = self.step / args.steps
@@ -402,6 +456,7 @@ class Trainer:
                       + " ".join(f"{t} {mean[t]:.2f}" for t in self.tasks if t in mean)
                       + f" image_gain {mean['image_gain']:.3f}"
                       + (f" cells {mean['cells']:.2f}" if "cells" in mean else "")
+                      + (f" attention {mean['attention']:.2f}" if "attention" in mean else "")
                       + f" | {rate:.1f} ex/s, eta {eta / 60:.0f} min", end="", file=sys.stderr, flush=True)
                 window.clear()
             if self.step % args.save_every == 0 or self.step == args.steps:
@@ -503,6 +558,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    "optimizer and schedule)")
     p.add_argument("--aux-weight", type=float, default=0.0, help="weight of the training-only loss that names the "
                    "object under each image token (0: off)")
+    p.add_argument("--attn-weight", type=float, default=0.0, help="weight of the training-only loss that sends the "
+                   "decoder's cross-attention to the cells of the colour it is about to name (0: off)")
     args = p.parse_args(argv)
     try:
         args.task_weights = parse_task_weights(args.task_weights)

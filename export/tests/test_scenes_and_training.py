@@ -192,11 +192,14 @@ class TrainingSmokeTest(TempDirTestCase):
         aux = self.tmp / "aux"
         options = dict(zip(common[::2], common[1::2])) | {"--output": str(aux)}
         args = [x for kv in options.items() for x in kv]
-        self.assertEqual(0, train.main(args + ["--init-from", str(ckpt), "--aux-weight", "1", "--steps", "30"]))
+        self.assertEqual(0, train.main(args + ["--init-from", str(ckpt), "--aux-weight", "1", "--attn-weight", "1",
+                                               "--steps", "30"]))
         rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
         cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
         self.assertEqual(6, len(cells))
         self.assertLess(cells[-1], 0.7 * cells[0], f"cell loss {cells}")
+        guide = [float(r[rows[0].index("attention")]) for r in rows[1:]]
+        self.assertTrue(all(0 < g < 20 for g in guide), f"attention guide loss logged every time: {guide}")
         self.assertLess(float(rows[1][rows[0].index("loss")]), loss[0], "started from the trained weights")
         import torch
         self.assertEqual(set(torch.load(ckpt / "pytorch_model.bin")), set(torch.load(aux / "pytorch_model.bin")))
@@ -245,12 +248,34 @@ class CellTargetsTest(unittest.TestCase):
         # ten small boxes, largest first, each on one cell centre of the 4x4 grid over 64 px
         centres = [((k % 4) * 16 + 8, (k // 4) * 16 + 8) for k in range(10)]
         objects = {0: [([x - 3 + k / 10, y - 3, x + 3, y + 3], f"label {k}") for k, (x, y) in enumerate(centres)]}
-        table, classes, ranks, grid = train.cell_label_table(objects, 2, 64)
-        self.assertEqual((11, 8, 4), (classes, ranks, grid))
+        table, names, ranks, grid = train.cell_label_table(objects, 2, 64)
+        self.assertEqual((sorted(f"label {k}" for k in range(10)), 8, 4), (names, ranks, grid))
         self.assertEqual((2, 2, 16), tuple(table.shape))
         self.assertEqual(list(range(1, 11)) + [0] * 6, table[0, 0].tolist(), "labels above 8 are kept")
         self.assertEqual(list(range(1, 9)) + [8, 8] + [0] * 6, table[0, 1].tolist(), "places stop at 8")
         self.assertEqual([-100] * 32, table[1].flatten().tolist(), "an image without a detection row is ignored")
+
+
+class AttentionGuideTest(unittest.TestCase):
+    def test_cells_take_their_objects_colour_token(self):
+        import torch
+        cells = torch.tensor([[[0, 1, 2, 3], [0, 1, 1, 2]], [[-100] * 4, [-100] * 4]])
+        label_colour = torch.tensor([-1, 40, -1, 41])   # label 2 has no colour
+        self.assertEqual([[-1, 40, -1, 41], [-1, -1, -1, -1]], train.colour_cells(cells, label_colour).tolist())
+
+    def test_the_loss_is_minus_log_of_the_best_heads_mass_on_the_named_colour(self):
+        import math
+        import torch
+        labels = torch.tensor([[40, 5, -100, 41]])            # colour 40, a word, padding, colour 41 (no cell)
+        cell_colours = torch.tensor([[40, 40, -1, 42]])       # 4 image cells; the 5th key is a text token
+        w = torch.full((1, 2, 4, 5), 0.2)
+        w[0, 1, 0] = torch.tensor([0.9, 0.0, 0.0, 0.0, 0.1])  # head 1 looks at a cell of colour 40
+        w2 = torch.full((1, 2, 4, 5), 0.2)                    # a second layer: both heads uniform, 0.4 on those cells
+        loss = train.attention_guide_loss([w, w2], labels, cell_colours)
+        self.assertAlmostEqual((-math.log(0.9) - math.log(0.4)) / 2, loss.item(), places=5)
+        self.assertIsNone(train.attention_guide_loss([w], torch.tensor([[5, 6, -100, 7]]), cell_colours))
+        self.assertIsNone(train.attention_guide_loss([w], torch.tensor([[-1, 6, -100, 7]]), cell_colours),
+                          "a -1 label (none) never matches a background cell")
 
 
 if __name__ == "__main__":
