@@ -243,8 +243,9 @@ def cell_label_table(objects: Dict[int, List[Tuple[List[float], str]]], images: 
 
 
 def colour_cells(cells: torch.Tensor, label_colour: torch.Tensor) -> torch.Tensor:
-    """[N, 2, cells] targets of ``cell_label_table`` -> [N, cells]: the token id of the colour of the object under
-    each cell, -1 where the cell is background, the object has no colour, or the image has no targets."""
+    """[N, 2, cells] targets of ``cell_label_table`` -> [N, cells]: ``label_colour`` of the object under each cell
+    (a colour's token id, or its class), -1 where the cell is background, the object has no colour, or the image
+    has no targets."""
     labels = cells[:, 0]
     return torch.where(labels > 0, label_colour[labels.clamp(min=0)], torch.full_like(labels, -1))
 
@@ -300,7 +301,8 @@ class Trainer:
             # a colour is recognised by its word's first BPE piece, where no other colour's word starts with it
             first = {c: tokenizer.encode(" " + c)[1] for c in COLOURS}
             colour_ids = {c: i for c, i in first.items() if list(first.values()).count(i) == 1}
-            self.label_colour = torch.tensor([-1] + [colour_ids.get(n.split(" ")[0], -1) for n in names])
+            name_colours = [n.split(" ")[0] for n in names]   # a name's first word, a colour or not
+            self.label_colour = torch.tensor([-1] + [colour_ids.get(c, -1) for c in name_colours])
             if args.aux_weight > 0:
                 self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * self.grid)
                 # and a second head, on the ResNet grid itself, for the object's colour alone: trained with the
@@ -309,9 +311,8 @@ class Trainer:
                 # signal, three encoder layers away and clipped with every other loss, did not bring it back in
                 # 1,500 steps; on the grid the same ResNet relearns it in about 100
                 self.stem_head = torch.nn.Linear(RESNET_OUT_CHANNELS, len(COLOURS))
-                names_colour = [n.split(" ")[0] for n in names]
-                self.label_colour_class = torch.tensor([-100] + [
-                    list(COLOURS).index(c) if c in COLOURS else -100 for c in names_colour])
+                classes = {c: i for i, c in enumerate(COLOURS)}
+                self.label_colour_class = torch.tensor([-1] + [classes.get(c, -1) for c in name_colours])
                 params += list(self.cell_head.parameters()) + list(self.stem_head.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
@@ -405,10 +406,8 @@ class Trainer:
         counts = labels.ne(-100).sum(1).clamp(min=1)
         aux = None
         if cells is not None and self.cell_head is not None:
-            labels_per_cell = cells[:, 0]
-            colour = torch.where(labels_per_cell > 0, self.label_colour_class[labels_per_cell.clamp(min=0)],
-                                 torch.full_like(labels_per_cell, -100))
-            stem = F.cross_entropy(self.stem_head(grids[0]).transpose(1, 2), colour, ignore_index=-100) \
+            colour = colour_cells(cells, self.label_colour_class)
+            stem = F.cross_entropy(self.stem_head(grids[0]).transpose(1, 2), colour, ignore_index=-1) \
                 if bool(colour.ge(0).any()) else grids[0].new_zeros(())
             aux = self.cell_loss(enc.states, slots, cells) + stem
         return per_token.sum(1) / counts, aux, attn
