@@ -101,6 +101,7 @@ class Corpus:
         # image -> box (source pixels) -> the colour its referring expression names; detection labels name only the
         # shape, so this is where an object's colour comes from (read before the detection files)
         self.colours: Dict[int, Dict[Tuple[float, ...], str]] = defaultdict(dict)
+        self.regions: Dict[int, List[float]] = {}   # grounding row -> its box in resized pixels
         vl = sorted((corpus_dir / "tsv" / "vision_language").glob("*.txt"))
         det = sorted((corpus_dir / "tsv" / "detection").glob("*.txt"))
         if not vl and not det:
@@ -142,6 +143,9 @@ class Corpus:
             colour = next((w for w in expr.split() if w in COLOURS), None)
             if colour is not None:
                 self.colours[image][box_key(refs.split(",")[:4])] = colour
+            x1, y1, x2, y2 = (float(v) for v in refs.split(",")[:4])
+            self.regions[len(self.rows)] = [x1 * self.size / w, y1 * self.size / h, x2 * self.size / w,
+                                            y2 * self.size / h]
             self.rows.append(("grounding", image, PROMPTS["grounding"].format(expr), bins))
             self.rows.append(("region_caption", image, PROMPTS["region_caption"] + bins, " " + expr))
 
@@ -250,21 +254,45 @@ def colour_cells(cells: torch.Tensor, label_colour: torch.Tensor) -> torch.Tenso
     return torch.where(labels > 0, label_colour[labels.clamp(min=0)], torch.full_like(labels, -1))
 
 
-def attention_guide_loss(weights: Sequence[torch.Tensor], labels: torch.Tensor,
-                         cell_colours: torch.Tensor) -> Optional[torch.Tensor]:
-    """Where the target is a colour word, how little cross-attention falls on the cells of that colour.
+def box_cells(box: Sequence[float], size: int, grid: int) -> List[bool]:
+    """Per ResNet grid cell, row-major: whether its centre lies in ``box`` (x1, y1, x2, y2 in resized pixels); a box
+    too small to hold a centre gets the one cell under its own centre."""
+    cell = size / grid
+    inside = [box[0] <= (c + 0.5) * cell <= box[2] and box[1] <= (r + 0.5) * cell <= box[3]
+              for r in range(grid) for c in range(grid)]
+    if not any(inside):
+        r = min(grid - 1, max(0, int((box[1] + box[3]) / 2 / cell)))
+        c = min(grid - 1, max(0, int((box[0] + box[2]) / 2 / cell)))
+        inside[r * grid + c] = True
+    return inside
+
+
+def colour_targets(labels: torch.Tensor, cell_colours: torch.Tensor) -> torch.Tensor:
+    """[B, T, n]: for each target that is a colour word, the cells of that colour (``cell_colours`` [B, n], from
+    ``colour_cells``); nothing elsewhere. A -1 label (none) never matches a colourless cell."""
+    return labels.unsqueeze(-1).eq(cell_colours.unsqueeze(1)) & labels.ge(0).unsqueeze(-1)
+
+
+def region_targets(labels: torch.Tensor, regions: torch.Tensor, first_bin_id: int) -> torch.Tensor:
+    """[B, T, n]: for each location token of an example that has a region (``regions`` [B, n], the cells of the box
+    a grounding answer writes), that region's cells; nothing elsewhere."""
+    return labels.ge(first_bin_id).unsqueeze(-1) & regions.unsqueeze(1)
+
+
+def attention_guide_loss(weights: Sequence[torch.Tensor], targets: torch.Tensor) -> Optional[torch.Tensor]:
+    """How little cross-attention falls on the cells each target token is about.
 
     ``weights``: each decoder layer's cross-attention [B, H, T, S] (the image cells are the first ``n`` keys);
-    ``labels`` [B, T]; ``cell_colours`` [B, n] (``colour_cells``, per example). Per layer, the head that puts the
-    most mass on those cells counts: the loss is -log of that mass, averaged over layers and colour targets that
-    have at least one cell. None when the batch has no such target.
+    ``targets`` [B, T, n]: the cells that target token t should look at (``colour_targets``: a colour word's cells;
+    ``region_targets``: a location token's box). Per layer, the head that puts the most mass on those cells counts:
+    the loss is -log of that mass, averaged over layers and the targets that have at least one cell. None when the
+    batch has no such target.
     """
-    n = cell_colours.shape[1]
-    mask = labels.unsqueeze(-1).eq(cell_colours.unsqueeze(1)) & labels.ge(0).unsqueeze(-1)   # [B, T, n]
-    valid = mask.any(-1)
+    n = targets.shape[2]
+    valid = targets.any(-1)
     if not bool(valid.any()):
         return None
-    m = mask.to(weights[0].dtype).unsqueeze(1)                                                # [B, 1, T, n]
+    m = targets.to(weights[0].dtype).unsqueeze(1)                                             # [B, 1, T, n]
     losses = [-(w[..., :n] * m).sum(-1).amax(1).clamp(min=1e-6).log()[valid].mean() for w in weights]
     return torch.stack(losses).mean()
 
@@ -286,12 +314,15 @@ class Trainer:
         # It pushes what the decoder must read (colour and shape, which object comes next, and where: OFA adds no
         # position to image tokens, the encoder has to work it out from its position biases) into the encoder states
         # from the first steps. Not part of the model or the checkpoint.
-        # --attn-weight: where a target word is a colour, the decoder is taught to look at the cells of that colour
-        # (see attention_guide_loss): the decoder otherwise reads the image mostly through the prompt's encoder
-        # states and names colours by their prior. Training only, like the cell head.
+        # --attn-weight: where a target word is a colour, the decoder is taught to look at the cells of that colour,
+        # and where it writes a grounding answer's location tokens, at the cells of that box (see
+        # attention_guide_loss): the decoder otherwise reads the image mostly through the prompt's encoder states,
+        # names colours by their prior and, asked for "the blue triangle", boxes whichever object it sees first
+        # (most of the grounding misses were another object's box). Training only, like the cell head.
         self.cell_head: Optional[torch.nn.Linear] = None
         self.stem_head: Optional[torch.nn.Linear] = None
         self.cell_labels: Optional[torch.Tensor] = None
+        self.region_cells: Dict[int, torch.Tensor] = {}
         self.label_colour: Optional[torch.Tensor] = None
         params = list(model.parameters())
         if (args.aux_weight > 0 or args.attn_weight > 0) and corpus.objects:
@@ -303,6 +334,9 @@ class Trainer:
             colour_ids = {c: i for c, i in first.items() if list(first.values()).count(i) == 1}
             name_colours = [n.split(" ")[0] for n in names]   # a name's first word, a colour or not
             self.label_colour = torch.tensor([-1] + [colour_ids.get(c, -1) for c in name_colours])
+            if args.attn_weight > 0:
+                self.region_cells = {row: torch.tensor(box_cells(box, args.resolution, self.grid))
+                                     for row, box in corpus.regions.items()}
             if args.aux_weight > 0:
                 self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * self.grid)
                 # and a second head, on the ResNet grid itself, for the object's colour alone: trained with the
@@ -353,7 +387,12 @@ class Trainer:
             labels[j, :len(t)] = torch.tensor(t)
         images = self.pixels[slot_images].float().div_(255.0).sub_(0.5).div_(0.5)
         cells = self.cell_labels[slot_images] if self.cell_labels is not None else None
-        return images, torch.tensor(slots), src, dec_in, labels, [self.corpus.rows[i][0] for i in picks], cells
+        regions = None
+        if self.region_cells:
+            none = torch.zeros(self.grid * self.grid, dtype=torch.bool)
+            regions = torch.stack([self.region_cells.get(i, none) for i in picks])
+        return images, torch.tensor(slots), src, dec_in, labels, [self.corpus.rows[i][0] for i in picks], cells, \
+            regions
 
     def cell_loss(self, states: torch.Tensor, slots: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
         """The cell head's cross-entropy on every example's image tokens (the encoder output's first tokens): which
@@ -371,7 +410,7 @@ class Trainer:
         loss = loss + F.cross_entropy(logits[..., -2 * g:-g].reshape(-1, g), (cell // g).repeat(len(slots)))
         return loss + F.cross_entropy(logits[..., -g:].reshape(-1, g), (cell % g).repeat(len(slots)))
 
-    def loss(self, images, slots, src, dec_in, labels, cells=None):
+    def loss(self, images, slots, src, dec_in, labels, cells=None, regions=None):
         """(per-example token loss, cell head loss or None, attention guide loss or None)."""
         encoder = self.model.encoder
         own = encoder.image_features
@@ -399,8 +438,12 @@ class Trainer:
         finally:
             for a in attention:
                 a.record = None
-        attn = attention_guide_loss(weights, labels, colour_cells(cells, self.label_colour).index_select(0, slots)) \
-            if guide else None
+        attn = None
+        if guide:
+            targets = colour_targets(labels, colour_cells(cells, self.label_colour).index_select(0, slots))
+            if regions is not None:
+                targets = targets | region_targets(labels, regions, self.tok.bin_first_id)
+            attn = attention_guide_loss(weights, targets)
         per_token = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none",
                                     label_smoothing=self.args.label_smoothing)
         counts = labels.ne(-100).sum(1).clamp(min=1)
@@ -432,8 +475,8 @@ class Trainer:
             lr = self.lr_at(self.step)
             for g in self.optimizer.param_groups:
                 g["lr"] = lr
-            images, slots, src, dec_in, labels, kinds, cells = self.batch()
-            per_example, aux, attn = self.loss(images, slots, src, dec_in, labels, cells)
+            images, slots, src, dec_in, labels, kinds, cells, regions = self.batch()
+            per_example, aux, attn = self.loss(images, slots, src, dec_in, labels, cells, regions)
             loss = per_example.mean()
             total = loss + args.aux_weight * aux if aux is not None else loss
             total = total + args.attn_weight * attn if attn is not None else total

@@ -226,6 +226,13 @@ class CorpusObjectsTest(TempDirTestCase):
         for target in detection:
             self.assertFalse(set(target.split()) & set(scenes.COLOURS), target)
         self.assertEqual((1.0, 2.5, 3.0, 4.0), train.box_key(["1", "2.50", " 3.000", "4"]))
+        # every grounding row keeps its box (resized pixels), the one its location tokens write
+        grounding = [i for i, r in enumerate(corpus.rows) if r[0] == "grounding"]
+        self.assertEqual(sorted(grounding), sorted(corpus.regions))
+        for i in grounding:
+            box = corpus.regions[i]
+            want = train.bin_tokens(box, 64, 64, 64)
+            self.assertEqual("".join(want), corpus.rows[i][3])
 
 
 class CellTargetsTest(unittest.TestCase):
@@ -268,14 +275,39 @@ class AttentionGuideTest(unittest.TestCase):
         import torch
         labels = torch.tensor([[40, 5, -100, 41]])            # colour 40, a word, padding, colour 41 (no cell)
         cell_colours = torch.tensor([[40, 40, -1, 42]])       # 4 image cells; the 5th key is a text token
+        targets = train.colour_targets(labels, cell_colours)
+        self.assertEqual([[[True, True, False, False], [False] * 4, [False] * 4, [False] * 4]], targets.tolist())
         w = torch.full((1, 2, 4, 5), 0.2)
         w[0, 1, 0] = torch.tensor([0.9, 0.0, 0.0, 0.0, 0.1])  # head 1 looks at a cell of colour 40
         w2 = torch.full((1, 2, 4, 5), 0.2)                    # a second layer: both heads uniform, 0.4 on those cells
-        loss = train.attention_guide_loss([w, w2], labels, cell_colours)
+        loss = train.attention_guide_loss([w, w2], targets)
         self.assertAlmostEqual((-math.log(0.9) - math.log(0.4)) / 2, loss.item(), places=5)
-        self.assertIsNone(train.attention_guide_loss([w], torch.tensor([[5, 6, -100, 7]]), cell_colours))
-        self.assertIsNone(train.attention_guide_loss([w], torch.tensor([[-1, 6, -100, 7]]), cell_colours),
-                          "a -1 label (none) never matches a background cell")
+        self.assertIsNone(train.attention_guide_loss(
+            [w], train.colour_targets(torch.tensor([[5, 6, -100, 7]]), cell_colours)))
+        self.assertIsNone(train.attention_guide_loss(
+            [w], train.colour_targets(torch.tensor([[-1, 6, -100, 7]]), cell_colours)),
+            "a -1 label (none) never matches a background cell")
+
+    def test_location_tokens_of_a_grounding_answer_look_at_its_box(self):
+        import math
+        import torch
+        first_bin = 100
+        labels = torch.tensor([[101, 150, 140, 190, 2], [101, 150, 140, 190, 2]])   # 4 bins and eos, twice
+        regions = torch.tensor([[False, True, True, False], [False] * 4])            # only the first has a region
+        targets = train.region_targets(labels, regions, first_bin)
+        self.assertEqual([[False, True, True, False]] * 4 + [[False] * 4], targets[0].tolist(), "eos has none")
+        self.assertFalse(bool(targets[1].any()), "an example without a region (detection, captions) has none")
+        w = torch.zeros((2, 1, 5, 6))
+        w[0, 0, :, 1] = 0.5                                  # half of every step's mass on cell 1, the rest on text
+        w[0, 0, :, 5] = 0.5
+        self.assertAlmostEqual(-math.log(0.5), train.attention_guide_loss([w], targets).item(), places=5)
+
+    def test_a_box_owns_the_cells_whose_centres_it_holds_or_the_cell_under_its_centre(self):
+        # 4x4 grid over 64 px: cell centres at 8, 24, 40, 56
+        cells = train.box_cells([0, 0, 30, 10], 64, 4)
+        self.assertEqual([True, True, False, False] + [False] * 12, cells)
+        tiny = train.box_cells([42, 44, 46, 47], 64, 4)       # holds no centre; its own centre (44, 45.5) is cell 10
+        self.assertEqual([k == 10 for k in range(16)], tiny)
 
 
 if __name__ == "__main__":
