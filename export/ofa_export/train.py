@@ -246,12 +246,12 @@ def cell_label_table(objects: Dict[int, List[Tuple[List[float], str]]], images: 
     return table, names, ranks, grid
 
 
-def colour_cells(cells: torch.Tensor, label_colour: torch.Tensor) -> torch.Tensor:
-    """[N, 2, cells] targets of ``cell_label_table`` -> [N, cells]: ``label_colour`` of the object under each cell
-    (a colour's token id, or its class), -1 where the cell is background, the object has no colour, or the image
-    has no targets."""
+def cell_values(cells: torch.Tensor, label_value: torch.Tensor) -> torch.Tensor:
+    """[N, 2, cells] targets of ``cell_label_table`` -> [N, cells]: ``label_value`` of the object under each cell
+    (its colour's or category's token id, or its colour class), -1 where the cell is background, the object has no
+    such value, or the image has no targets."""
     labels = cells[:, 0]
-    return torch.where(labels > 0, label_colour[labels.clamp(min=0)], torch.full_like(labels, -1))
+    return torch.where(labels > 0, label_value[labels.clamp(min=0)], torch.full_like(labels, -1))
 
 
 def box_cells(box: Sequence[float], size: int, grid: int) -> List[bool]:
@@ -267,10 +267,18 @@ def box_cells(box: Sequence[float], size: int, grid: int) -> List[bool]:
     return inside
 
 
-def colour_targets(labels: torch.Tensor, cell_colours: torch.Tensor) -> torch.Tensor:
-    """[B, T, n]: for each target that is a colour word, the cells of that colour (``cell_colours`` [B, n], from
-    ``colour_cells``); nothing elsewhere. A -1 label (none) never matches a colourless cell."""
-    return labels.unsqueeze(-1).eq(cell_colours.unsqueeze(1)) & labels.ge(0).unsqueeze(-1)
+def word_targets(labels: torch.Tensor, cell_words: torch.Tensor) -> torch.Tensor:
+    """[B, T, n]: for each target that is a colour word (or a category), the cells of objects of that colour
+    (category): ``cell_words`` [B, n] holds the word's token id per cell (``cell_values``); nothing elsewhere. A -1
+    label (none) never matches a cell without one."""
+    return labels.unsqueeze(-1).eq(cell_words.unsqueeze(1)) & labels.ge(0).unsqueeze(-1)
+
+
+def first_pieces(tokenizer: BpeTokenizer, words: Sequence[str]) -> Dict[str, int]:
+    """word -> the token id of its first BPE piece (as written after a space), for the words whose first piece no
+    other word of ``words`` shares."""
+    first = {w: tokenizer.encode(" " + w)[1] for w in words}
+    return {w: i for w, i in first.items() if list(first.values()).count(i) == 1}
 
 
 def region_targets(labels: torch.Tensor, regions: torch.Tensor, first_bin_id: int) -> torch.Tensor:
@@ -283,10 +291,10 @@ def attention_guide_loss(weights: Sequence[torch.Tensor], targets: torch.Tensor)
     """How little cross-attention falls on the cells each target token is about.
 
     ``weights``: each decoder layer's cross-attention [B, H, T, S] (the image cells are the first ``n`` keys);
-    ``targets`` [B, T, n]: the cells that target token t should look at (``colour_targets``: a colour word's cells;
-    ``region_targets``: a location token's box). Per layer, the head that puts the most mass on those cells counts:
-    the loss is -log of that mass, averaged over layers and the targets that have at least one cell. None when the
-    batch has no such target.
+    ``targets`` [B, T, n]: the cells that target token t should look at (``word_targets``: a colour or category
+    word's objects; ``region_targets``: a location token's box). Per layer, the head that puts the most mass on
+    those cells counts: the loss is -log of that mass, averaged over layers and the targets that have at least one
+    cell. None when the batch has no such target.
     """
     n = targets.shape[2]
     valid = targets.any(-1)
@@ -324,16 +332,20 @@ class Trainer:
         self.cell_labels: Optional[torch.Tensor] = None
         self.region_cells: Dict[int, torch.Tensor] = {}
         self.label_colour: Optional[torch.Tensor] = None
+        self.label_category: Optional[torch.Tensor] = None
         params = list(model.parameters())
         if (args.aux_weight > 0 or args.attn_weight > 0) and corpus.objects:
             self.cell_labels, names, self.ranks, self.grid = cell_label_table(
                 corpus.objects, len(corpus.images), args.resolution)
             self.classes = len(names) + 1
-            # a colour is recognised by its word's first BPE piece, where no other colour's word starts with it
-            first = {c: tokenizer.encode(" " + c)[1] for c in COLOURS}
-            colour_ids = {c: i for c, i in first.items() if list(first.values()).count(i) == 1}
+            # a colour or a category is recognised by its word's first BPE piece, where no other word of its kind
+            # starts with it
+            colour_ids = first_pieces(tokenizer, COLOURS)
             name_colours = [n.split(" ")[0] for n in names]   # a name's first word, a colour or not
             self.label_colour = torch.tensor([-1] + [colour_ids.get(c, -1) for c in name_colours])
+            name_categories = [n.split(" ")[-1] for n in names]
+            category_ids = first_pieces(tokenizer, sorted(set(name_categories)))
+            self.label_category = torch.tensor([-1] + [category_ids.get(c, -1) for c in name_categories])
             if args.attn_weight > 0:
                 self.region_cells = {row: torch.tensor(box_cells(box, args.resolution, self.grid))
                                      for row, box in corpus.regions.items()}
@@ -440,7 +452,9 @@ class Trainer:
                 a.record = None
         attn = None
         if guide:
-            targets = colour_targets(labels, colour_cells(cells, self.label_colour).index_select(0, slots))
+            per_example = cells.index_select(0, slots)
+            targets = word_targets(labels, cell_values(per_example, self.label_colour)) \
+                | word_targets(labels, cell_values(per_example, self.label_category))
             if regions is not None:
                 targets = targets | region_targets(labels, regions, self.tok.bin_first_id)
             attn = attention_guide_loss(weights, targets)
@@ -449,7 +463,7 @@ class Trainer:
         counts = labels.ne(-100).sum(1).clamp(min=1)
         aux = None
         if cells is not None and self.cell_head is not None:
-            colour = colour_cells(cells, self.label_colour_class)
+            colour = cell_values(cells, self.label_colour_class)
             stem = F.cross_entropy(self.stem_head(grids[0]).transpose(1, 2), colour, ignore_index=-1) \
                 if bool(colour.ge(0).any()) else grids[0].new_zeros(())
             aux = self.cell_loss(enc.states, slots, cells) + stem

@@ -268,14 +268,22 @@ class AttentionGuideTest(unittest.TestCase):
         import torch
         cells = torch.tensor([[[0, 1, 2, 3], [0, 1, 1, 2]], [[-100] * 4, [-100] * 4]])
         label_colour = torch.tensor([-1, 40, -1, 41])   # label 2 has no colour
-        self.assertEqual([[-1, 40, -1, 41], [-1, -1, -1, -1]], train.colour_cells(cells, label_colour).tolist())
+        self.assertEqual([[-1, 40, -1, 41], [-1, -1, -1, -1]], train.cell_values(cells, label_colour).tolist())
+
+    def test_a_word_is_known_by_a_first_piece_no_other_word_of_its_kind_shares(self):
+        class Pieces:   # " red" -> [bos, 7, ...]; "blue" and "blush" start with the same piece
+            ids = {" red": [0, 7, 2], " blue": [0, 9, 10, 2], " blush": [0, 9, 11, 2], " star": [0, 12, 2]}
+
+            def encode(self, text):
+                return self.ids[text]
+        self.assertEqual({"red": 7, "star": 12}, train.first_pieces(Pieces(), ["red", "blue", "blush", "star"]))
 
     def test_the_loss_is_minus_log_of_the_best_heads_mass_on_the_named_colour(self):
         import math
         import torch
         labels = torch.tensor([[40, 5, -100, 41]])            # colour 40, a word, padding, colour 41 (no cell)
         cell_colours = torch.tensor([[40, 40, -1, 42]])       # 4 image cells; the 5th key is a text token
-        targets = train.colour_targets(labels, cell_colours)
+        targets = train.word_targets(labels, cell_colours)
         self.assertEqual([[[True, True, False, False], [False] * 4, [False] * 4, [False] * 4]], targets.tolist())
         w = torch.full((1, 2, 4, 5), 0.2)
         w[0, 1, 0] = torch.tensor([0.9, 0.0, 0.0, 0.0, 0.1])  # head 1 looks at a cell of colour 40
@@ -283,9 +291,9 @@ class AttentionGuideTest(unittest.TestCase):
         loss = train.attention_guide_loss([w, w2], targets)
         self.assertAlmostEqual((-math.log(0.9) - math.log(0.4)) / 2, loss.item(), places=5)
         self.assertIsNone(train.attention_guide_loss(
-            [w], train.colour_targets(torch.tensor([[5, 6, -100, 7]]), cell_colours)))
+            [w], train.word_targets(torch.tensor([[5, 6, -100, 7]]), cell_colours)))
         self.assertIsNone(train.attention_guide_loss(
-            [w], train.colour_targets(torch.tensor([[-1, 6, -100, 7]]), cell_colours)),
+            [w], train.word_targets(torch.tensor([[-1, 6, -100, 7]]), cell_colours)),
             "a -1 label (none) never matches a background cell")
 
     def test_location_tokens_of_a_grounding_answer_look_at_its_box(self):
