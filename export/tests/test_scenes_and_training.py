@@ -257,10 +257,16 @@ class CellTargetsTest(unittest.TestCase):
         objects = {0: [([x - 3 + k / 10, y - 3, x + 3, y + 3], f"label {k}") for k, (x, y) in enumerate(centres)]}
         table, names, ranks, grid = train.cell_label_table(objects, 2, 64)
         self.assertEqual((sorted(f"label {k}" for k in range(10)), 8, 4), (names, ranks, grid))
-        self.assertEqual((2, 2, 16), tuple(table.shape))
+        self.assertEqual((2, 6, 16), tuple(table.shape))
         self.assertEqual(list(range(1, 11)) + [0] * 6, table[0, 0].tolist(), "labels above 8 are kept")
         self.assertEqual(list(range(1, 9)) + [8, 8] + [0] * 6, table[0, 1].tolist(), "places stop at 8")
-        self.assertEqual([-100] * 32, table[1].flatten().tolist(), "an image without a detection row is ignored")
+        # each object cell carries its own object's box edges in 4 px steps (16 over 64 px), places above 8 too
+        self.assertEqual(16, train.coordinate_classes(grid))
+        self.assertEqual([1, 1, 2, 2], table[0, 2:, 0].tolist(), "box [5, 5, 11, 11]")
+        self.assertEqual([5, 5, 6, 6], table[0, 2:, 5].tolist(), "box [21.5, 21, 27, 27]")
+        self.assertEqual([5, 9, 6, 10], table[0, 2:, 9].tolist(), "box [21.9, 37, 27, 43], the 10th object")
+        self.assertEqual([-100] * 4, table[0, 2:, 12].tolist(), "background has no box")
+        self.assertEqual([-100] * 96, table[1].flatten().tolist(), "an image without a detection row is ignored")
 
 
 class AttentionGuideTest(unittest.TestCase):
