@@ -83,7 +83,7 @@ def bin_tokens(box: Sequence[float], width: int, height: int, size: int) -> List
             f"<bin_{bin_of(box[3], sy)}>"]
 
 
-def box_key(values: Sequence[str]) -> Tuple[float, ...]:
+def box_key(values: Sequence) -> Tuple[float, ...]:
     """A box written by the corpus job (x1,y1,x2,y2 in source pixels) as a key that ignores formatting."""
     return tuple(round(float(v), 1) for v in values)
 
@@ -138,14 +138,13 @@ class Corpus:
             self.rows.append((task, image, " " + q, " " + best))
         elif kind == "visual_grounding":
             w, h = self.dims[image]
-            bins = "".join(bin_tokens([float(v) for v in refs.split(",")[:4]], w, h, self.size))
+            box = [float(v) for v in refs.split(",")[:4]]
+            bins = "".join(bin_tokens(box, w, h, self.size))
             expr = normalise(caption)
             colour = next((w for w in expr.split() if w in COLOURS), None)
             if colour is not None:
-                self.colours[image][box_key(refs.split(",")[:4])] = colour
-            x1, y1, x2, y2 = (float(v) for v in refs.split(",")[:4])
-            self.regions[len(self.rows)] = [x1 * self.size / w, y1 * self.size / h, x2 * self.size / w,
-                                            y2 * self.size / h]
+                self.colours[image][box_key(box)] = colour
+            self.regions[len(self.rows)] = self._resized(box, image)
             self.rows.append(("grounding", image, PROMPTS["grounding"].format(expr), bins))
             self.rows.append(("region_caption", image, PROMPTS["region_caption"] + bins, " " + expr))
 
@@ -158,15 +157,19 @@ class Corpus:
             f = b.split(",", 5)
             box = [float(v) for v in f[:4]]
             # the cell head's name for the object: its colour (where an expression gave one) and category
-            colour = self.colours.get(image, {}).get(box_key(f[:4]))
+            colour = self.colours.get(image, {}).get(box_key(box))
             name = f[5] if colour is None else f"{colour} {f[5]}"
             objects.append(((box[2] - box[0]) * (box[3] - box[1]), box, f[5], name))
         # largest first, as the captions list them
         objects.sort(key=lambda o: -o[0])
-        self.objects[image] = [([box[0] * self.size / w, box[1] * self.size / h, box[2] * self.size / w,
-                                 box[3] * self.size / h], name) for _, box, _, name in objects]
+        self.objects[image] = [(self._resized(box, image), name) for _, box, _, name in objects]
         target = "".join("".join(bin_tokens(box, w, h, self.size)) + " " + label for _, box, label, _ in objects)
         self.rows.append(("detection", image, PROMPTS["detection"], target))
+
+    def _resized(self, box: Sequence[float], image: int) -> List[float]:
+        """A box in the image's source pixels -> the same box in the training resolution's pixels."""
+        w, h = self.dims[image]
+        return [box[0] * self.size / w, box[1] * self.size / h, box[2] * self.size / w, box[3] * self.size / h]
 
     def texts(self) -> str:
         return " ".join(r[2] + " " + re.sub(r"<bin_\d+>", " ", r[3]) for r in self.rows)
@@ -332,10 +335,11 @@ class Trainer:
         # the size order (captions and detection targets name objects largest first), the cell's row and column,
         # and the edges of its object's box. It pushes what the decoder must read (colour and shape, which object
         # comes next, and where: OFA adds no position to image tokens, the encoder has to work it out from its
-        # position biases) into the encoder states from the first steps; with the box on every cell of an object, a
-        # decoder that attends to the object (as the guide below teaches) can read its edges, where before it read
-        # an average of cell positions and wrote the first edge within 10 bins only 56-64% of the time, teacher
-        # forced. Not part of the model or the checkpoint.
+        # position biases) into the encoder states from the first steps. The box edges were added so that a decoder
+        # attending to the object (as the guide below teaches) could read where it ends: teacher forced, it wrote
+        # grounding's first edge within 10 bins only 56-64% of the time with 89% of its attention on the right
+        # object. In the one run measured (2,500 steps) they did not help (65%; see the README). Not part of the
+        # model or the checkpoint.
         # --attn-weight: where a target word is a colour, the decoder is taught to look at the cells of that colour,
         # and where it writes a grounding answer's location tokens, at the cells of that box (see
         # attention_guide_loss): the decoder otherwise reads the image mostly through the prompt's encoder states,
