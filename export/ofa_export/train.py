@@ -101,7 +101,9 @@ class Corpus:
         # image -> box (source pixels) -> the colour its referring expression names; detection labels name only the
         # shape, so this is where an object's colour comes from (read before the detection files)
         self.colours: Dict[int, Dict[Tuple[float, ...], str]] = defaultdict(dict)
-        self.regions: Dict[int, List[float]] = {}   # grounding row -> its box in resized pixels
+        # grounding row (the box its answer writes) or region-caption row (the box its prompt gives) -> that box in
+        # resized pixels
+        self.regions: Dict[int, List[float]] = {}
         vl = sorted((corpus_dir / "tsv" / "vision_language").glob("*.txt"))
         det = sorted((corpus_dir / "tsv" / "detection").glob("*.txt"))
         if not vl and not det:
@@ -144,7 +146,7 @@ class Corpus:
             colour = next((w for w in expr.split() if w in COLOURS), None)
             if colour is not None:
                 self.colours[image][box_key(box)] = colour
-            self.regions[len(self.rows)] = self._resized(box, image)
+            self.regions[len(self.rows)] = self.regions[len(self.rows) + 1] = self._resized(box, image)
             self.rows.append(("grounding", image, PROMPTS["grounding"].format(expr), bins))
             self.rows.append(("region_caption", image, PROMPTS["region_caption"] + bins, " " + expr))
 
@@ -301,6 +303,16 @@ def region_targets(labels: torch.Tensor, regions: torch.Tensor, first_bin_id: in
     return labels.ge(first_bin_id).unsqueeze(-1) & regions.unsqueeze(1)
 
 
+def referred_cells_loss(logits: torch.Tensor, regions: torch.Tensor) -> Optional[torch.Tensor]:
+    """Binary cross-entropy of the referred-cells head: ``logits`` [B, n] (one per image token of each example's
+    encoder output), ``regions`` [B, n] the cells of the box its prompt is about (``box_cells``), averaged over the
+    cells of the examples that have one. None when none has."""
+    valid = regions.any(-1)
+    if not bool(valid.any()):
+        return None
+    return F.binary_cross_entropy_with_logits(logits[valid], regions[valid].to(logits.dtype))
+
+
 def attention_guide_loss(weights: Sequence[torch.Tensor], targets: torch.Tensor) -> Optional[torch.Tensor]:
     """How little cross-attention falls on the cells each target token is about.
 
@@ -345,6 +357,13 @@ class Trainer:
         # attention_guide_loss): the decoder otherwise reads the image mostly through the prompt's encoder states,
         # names colours by their prior and, asked for "the blue triangle", boxes whichever object it sees first
         # (most of the grounding misses were another object's box). Training only, like the cell head.
+        # --refer-weight: a third training-only head says, from each image token of the encoder's output, whether the
+        # cell lies in the box the prompt is about (the object a grounding expression names, the region a region
+        # caption is asked for). The cell head's targets are the same for every prompt on an image; this one makes
+        # the encoder bind the prompt's words to the cells: with the guide alone the decoder looked at the right
+        # object when told where it was (teacher forced) but, asked for "the blue triangle" among two objects,
+        # picked the right one about half the time, as if it ignored the words.
+        self.refer_head: Optional[torch.nn.Linear] = None
         self.cell_head: Optional[torch.nn.Linear] = None
         self.stem_head: Optional[torch.nn.Linear] = None
         self.cell_labels: Optional[torch.Tensor] = None
@@ -352,7 +371,8 @@ class Trainer:
         self.label_colour: Optional[torch.Tensor] = None
         self.label_category: Optional[torch.Tensor] = None
         params = list(model.parameters())
-        if (args.aux_weight > 0 or args.attn_weight > 0) and corpus.objects:
+        refer = getattr(args, "refer_weight", 0.0) > 0
+        if (args.aux_weight > 0 or args.attn_weight > 0 or refer) and corpus.objects:
             self.cell_labels, names, self.ranks, self.grid = cell_label_table(
                 corpus.objects, len(corpus.images), args.resolution)
             self.classes = len(names) + 1
@@ -364,7 +384,7 @@ class Trainer:
             name_categories = [n.split(" ")[-1] for n in names]
             category_ids = first_pieces(tokenizer, sorted(set(name_categories)))
             self.label_category = torch.tensor([-1] + [category_ids.get(c, -1) for c in name_categories])
-            if args.attn_weight > 0:
+            if args.attn_weight > 0 or refer:
                 self.region_cells = {row: torch.tensor(box_cells(box, args.resolution, self.grid))
                                      for row, box in corpus.regions.items()}
             if args.aux_weight > 0:
@@ -380,6 +400,9 @@ class Trainer:
                 classes = {c: i for i, c in enumerate(COLOURS)}
                 self.label_colour_class = torch.tensor([-1] + [classes.get(c, -1) for c in name_colours])
                 params += list(self.cell_head.parameters()) + list(self.stem_head.parameters())
+            if refer:
+                self.refer_head = torch.nn.Linear(cfg.d_model, 1)
+                params += list(self.refer_head.parameters())
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
         self.step = 0
         self.rng = random.Random(args.seed)
@@ -450,7 +473,8 @@ class Trainer:
         return loss
 
     def loss(self, images, slots, src, dec_in, labels, cells=None, regions=None):
-        """(per-example token loss, cell head loss or None, attention guide loss or None)."""
+        """(per-example token loss, cell head loss or None, attention guide loss or None, referred-cells loss or
+        None)."""
         encoder = self.model.encoder
         own = encoder.image_features
 
@@ -494,14 +518,17 @@ class Trainer:
             stem = F.cross_entropy(self.stem_head(grids[0]).transpose(1, 2), colour, ignore_index=-1) \
                 if bool(colour.ge(0).any()) else grids[0].new_zeros(())
             aux = self.cell_loss(enc.states, slots, cells) + stem
-        return per_token.sum(1) / counts, aux, attn
+        refer = None
+        if regions is not None and self.refer_head is not None:
+            refer = referred_cells_loss(self.refer_head(enc.states[:, :regions.shape[1]]).squeeze(-1), regions)
+        return per_token.sum(1) / counts, aux, attn, refer
 
     def train(self) -> None:
         args = self.args
         log = (args.output / "loss_log.tsv").open("a", encoding="utf-8")
         if self.step == 0:
             log.write("step\tlr\tloss\t" + "\t".join(self.tasks)
-                      + "\timage_gain\tcells\tattention\texamples_per_s\telapsed_s\n")
+                      + "\timage_gain\tcells\tattention\treferred\texamples_per_s\telapsed_s\n")
         start = time.time()
         window: Dict[str, List[float]] = defaultdict(list)
         seen = 0
@@ -517,10 +544,11 @@ class Trainer:
             for g in self.optimizer.param_groups:
                 g["lr"] = lr
             images, slots, src, dec_in, labels, kinds, cells, regions = self.batch()
-            per_example, aux, attn = self.loss(images, slots, src, dec_in, labels, cells, regions)
+            per_example, aux, attn, refer = self.loss(images, slots, src, dec_in, labels, cells, regions)
             loss = per_example.mean()
             total = loss + args.aux_weight * aux if aux is not None else loss
             total = total + args.attn_weight * attn if attn is not None else total
+            total = total + args.refer_weight * refer if refer is not None else total
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             if self.args.clip > 0:
@@ -534,6 +562,8 @@ class Trainer:
                 window["cells"].append(aux.item())
             if attn is not None:
                 window["attention"].append(attn.item())
+            if refer is not None:
+                window["referred"].append(refer.item())
             for k, l in zip(kinds, per_example.detach().tolist()):
                 window[k].append(l)
             if self.step % args.log_every == 0 or self.step == args.steps:
@@ -550,6 +580,7 @@ class Trainer:
                           + "\t".join(f"{mean.get(t, float('nan')):.4f}" for t in self.tasks)
                           + f"\t{mean['image_gain']:.4f}\t{mean.get('cells', float('nan')):.4f}"
                           + f"\t{mean.get('attention', float('nan')):.4f}"
+                          + f"\t{mean.get('referred', float('nan')):.4f}"
                           + f"\t{rate:.1f}\t{elapsed:.0f}\n")
                 log.flush()
                 done = self.step / args.steps
@@ -560,6 +591,7 @@ class Trainer:
                       + f" image_gain {mean['image_gain']:.3f}"
                       + (f" cells {mean['cells']:.2f}" if "cells" in mean else "")
                       + (f" attention {mean['attention']:.2f}" if "attention" in mean else "")
+                      + (f" referred {mean['referred']:.3f}" if "referred" in mean else "")
                       + f" | {rate:.1f} ex/s, eta {eta / 60:.0f} min", end="", file=sys.stderr, flush=True)
                 window.clear()
             if self.step % args.save_every == 0 or self.step == args.steps:
@@ -576,6 +608,7 @@ class Trainer:
         torch.save({"step": self.step, "optimizer": self.optimizer.state_dict(), "rng": self.rng.getstate(),
                     "cell_head": self.cell_head.state_dict() if self.cell_head is not None else None,
                     "stem_head": self.stem_head.state_dict() if self.stem_head is not None else None,
+                    "refer_head": self.refer_head.state_dict() if self.refer_head is not None else None,
                     "torch_rng": torch.get_rng_state(), "args": vars(self.args) | {"output": str(out),
                                                                                    "corpus": str(self.args.corpus)}},
                    out / "training_state.tmp")
@@ -588,6 +621,8 @@ class Trainer:
             self.cell_head.load_state_dict(state["cell_head"])
         if self.stem_head is not None and state.get("stem_head"):
             self.stem_head.load_state_dict(state["stem_head"])
+        if self.refer_head is not None and state.get("refer_head"):
+            self.refer_head.load_state_dict(state["refer_head"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
@@ -666,6 +701,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    "object under each image token (0: off)")
     p.add_argument("--attn-weight", type=float, default=0.0, help="weight of the training-only loss that sends the "
                    "decoder's cross-attention to the cells of the colour it is about to name (0: off)")
+    p.add_argument("--refer-weight", type=float, default=0.0, help="weight of the training-only loss that marks, "
+                   "on the encoder's image tokens, the cells of the box the prompt is about (0: off)")
     args = p.parse_args(argv)
     try:
         args.task_weights = parse_task_weights(args.task_weights)

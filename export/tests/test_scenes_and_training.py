@@ -193,13 +193,15 @@ class TrainingSmokeTest(TempDirTestCase):
         options = dict(zip(common[::2], common[1::2])) | {"--output": str(aux)}
         args = [x for kv in options.items() for x in kv]
         self.assertEqual(0, train.main(args + ["--init-from", str(ckpt), "--aux-weight", "1", "--attn-weight", "1",
-                                               "--steps", "30"]))
+                                               "--refer-weight", "1", "--steps", "30"]))
         rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
         cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
         self.assertEqual(6, len(cells))
         self.assertLess(cells[-1], 0.7 * cells[0], f"cell loss {cells}")
         guide = [float(r[rows[0].index("attention")]) for r in rows[1:]]
         self.assertTrue(all(0 < g < 20 for g in guide), f"attention guide loss logged every time: {guide}")
+        referred = [float(r[rows[0].index("referred")]) for r in rows[1:]]
+        self.assertLess(referred[-1], referred[0], f"referred-cells loss {referred}")
         self.assertLess(float(rows[1][rows[0].index("loss")]), loss[0], "started from the trained weights")
         import torch
         self.assertEqual(set(torch.load(ckpt / "pytorch_model.bin")), set(torch.load(aux / "pytorch_model.bin")))
@@ -226,13 +228,19 @@ class CorpusObjectsTest(TempDirTestCase):
         for target in detection:
             self.assertFalse(set(target.split()) & set(scenes.COLOURS), target)
         self.assertEqual((1.0, 2.5, 3.0, 4.0), train.box_key(["1", "2.50", " 3.000", "4"]))
-        # every grounding row keeps its box (resized pixels), the one its location tokens write
+        # every grounding row keeps its box (resized pixels), the one its location tokens write, and every region
+        # caption row the box its prompt gives
         grounding = [i for i, r in enumerate(corpus.rows) if r[0] == "grounding"]
-        self.assertEqual(sorted(grounding), sorted(corpus.regions))
+        region_caption = [i for i, r in enumerate(corpus.rows) if r[0] == "region_caption"]
+        self.assertGreater(len(grounding), 0)
+        self.assertEqual(sorted(grounding + region_caption), sorted(corpus.regions))
         for i in grounding:
             box = corpus.regions[i]
             want = train.bin_tokens(box, 64, 64, 64)
             self.assertEqual("".join(want), corpus.rows[i][3])
+        for i in region_caption:
+            want = "".join(train.bin_tokens(corpus.regions[i], 64, 64, 64))
+            self.assertTrue(corpus.rows[i][2].endswith(want), corpus.rows[i][2])
 
 
 class CellTargetsTest(unittest.TestCase):
@@ -315,6 +323,18 @@ class AttentionGuideTest(unittest.TestCase):
         w[0, 0, :, 1] = 0.5                                  # half of every step's mass on cell 1, the rest on text
         w[0, 0, :, 5] = 0.5
         self.assertAlmostEqual(-math.log(0.5), train.attention_guide_loss([w], targets).item(), places=5)
+
+    def test_the_referred_cells_loss_counts_only_examples_with_a_region(self):
+        import math
+        import torch
+        regions = torch.tensor([[True, False, False], [False, False, False]])   # the second has no region
+        logits = torch.tensor([[0.0, 0.0, 0.0], [50.0, 50.0, 50.0]])           # the second would cost a lot
+        self.assertAlmostEqual(math.log(2), train.referred_cells_loss(logits, regions).item(), places=5)
+        sure = torch.tensor([[20.0, -20.0, -20.0], [0.0, 0.0, 0.0]])
+        self.assertLess(train.referred_cells_loss(sure, regions).item(), 1e-6)
+        wrong = torch.tensor([[-20.0, 20.0, -20.0], [0.0, 0.0, 0.0]])
+        self.assertGreater(train.referred_cells_loss(wrong, regions).item(), 10)
+        self.assertIsNone(train.referred_cells_loss(logits, torch.zeros((2, 3), dtype=torch.bool)))
 
     def test_a_box_owns_the_cells_whose_centres_it_holds_or_the_cell_under_its_centre(self):
         # 4x4 grid over 64 px: cell centres at 8, 24, 40, 56
