@@ -350,8 +350,8 @@ class Trainer:
         # position biases) into the encoder states from the first steps. The box edges were added so that a decoder
         # attending to the object (as the guide below teaches) could read where it ends: teacher forced, it wrote
         # grounding's first edge within 10 bins only 56-64% of the time with 89% of its attention on the right
-        # object. In the one run measured (2,500 steps) they did not help (65%; see the README). Not part of the
-        # model or the checkpoint.
+        # object. In the one run measured (2,500 steps) they did not help (65%; see the README), so they are off
+        # unless --box-edges. Not part of the model or the checkpoint.
         # --attn-weight: where a target word is a colour, the decoder is taught to look at the cells of that colour,
         # and where it writes a grounding answer's location tokens, at the cells of that box (see
         # attention_guide_loss): the decoder otherwise reads the image mostly through the prompt's encoder states,
@@ -466,7 +466,7 @@ class Trainer:
         loss = loss + F.cross_entropy(logits[..., at:at + g].reshape(-1, g), (cell // g).repeat(len(slots)))
         loss = loss + F.cross_entropy(logits[..., at + g:at + 2 * g].reshape(-1, g), (cell % g).repeat(len(slots)))
         at += 2 * g
-        for edge in range(4):   # x1, y1, x2, y2 of the box the cell belongs to (nothing on background)
+        for edge in range(4 if self.args.box_edges else 0):   # x1, y1, x2, y2 of the cell's object's box
             if bool(per_example[:, 2 + edge].ge(0).any()):
                 loss = loss + F.cross_entropy(logits[..., at + edge * q:at + (edge + 1) * q].transpose(1, 2),
                                               per_example[:, 2 + edge], ignore_index=-100)
@@ -701,6 +701,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    "object under each image token (0: off)")
     p.add_argument("--attn-weight", type=float, default=0.0, help="weight of the training-only loss that sends the "
                    "decoder's cross-attention to the cells of the colour it is about to name (0: off)")
+    p.add_argument("--box-edges", action="store_true", help="the cell head also names the edges of each cell's "
+                   "object's box (measured: no gain)")
     p.add_argument("--refer-weight", type=float, default=0.0, help="weight of the training-only loss that marks, "
                    "on the encoder's image tokens, the cells of the box the prompt is about (0: off)")
     args = p.parse_args(argv)

@@ -193,7 +193,7 @@ class TrainingSmokeTest(TempDirTestCase):
         options = dict(zip(common[::2], common[1::2])) | {"--output": str(aux)}
         args = [x for kv in options.items() for x in kv]
         self.assertEqual(0, train.main(args + ["--init-from", str(ckpt), "--aux-weight", "1", "--attn-weight", "1",
-                                               "--refer-weight", "1", "--steps", "30"]))
+                                               "--refer-weight", "1", "--box-edges", "--steps", "30"]))
         rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
         cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
         self.assertEqual(6, len(cells))
