@@ -371,7 +371,7 @@ class Trainer:
         self.label_colour: Optional[torch.Tensor] = None
         self.label_category: Optional[torch.Tensor] = None
         params = list(model.parameters())
-        refer = getattr(args, "refer_weight", 0.0) > 0
+        refer = args.refer_weight > 0
         if (args.aux_weight > 0 or args.attn_weight > 0 or refer) and corpus.objects:
             self.cell_labels, names, self.ranks, self.grid = cell_label_table(
                 corpus.objects, len(corpus.images), args.resolution)
