@@ -388,9 +388,10 @@ class Trainer:
                 self.region_cells = {row: torch.tensor(box_cells(box, args.resolution, self.grid))
                                      for row, box in corpus.regions.items()}
             if args.aux_weight > 0:
-                self.coords = coordinate_classes(self.grid)
+                # the box edges' outputs only where they are trained (--box-edges)
+                self.edge_classes = coordinate_classes(self.grid) if args.box_edges else 0
                 self.cell_head = torch.nn.Linear(cfg.d_model, self.classes + self.ranks + 1 + 2 * self.grid
-                                                 + 4 * self.coords)
+                                                 + 4 * self.edge_classes)
                 # and a second head, on the ResNet grid itself, for the object's colour alone: trained with the
                 # rest, the ResNet gives up colour for shape and place (a linear probe for the colour under the
                 # largest object's centre cell fell from 85% at initialisation to about 30%), and the cell head's
@@ -459,14 +460,14 @@ class Trainer:
         logits = self.cell_head(states[:, :n])
         g = self.grid
         cell = torch.arange(n)
-        k, r, q = self.classes, self.ranks + 1, self.coords
+        k, r, q = self.classes, self.ranks + 1, self.edge_classes
         loss = F.cross_entropy(logits[..., :k].transpose(1, 2), per_example[:, 0], ignore_index=-100)
         loss = loss + F.cross_entropy(logits[..., k:k + r].transpose(1, 2), per_example[:, 1], ignore_index=-100)
         at = k + r
         loss = loss + F.cross_entropy(logits[..., at:at + g].reshape(-1, g), (cell // g).repeat(len(slots)))
         loss = loss + F.cross_entropy(logits[..., at + g:at + 2 * g].reshape(-1, g), (cell % g).repeat(len(slots)))
         at += 2 * g
-        for edge in range(4 if self.args.box_edges else 0):   # x1, y1, x2, y2 of the cell's object's box
+        for edge in range(4 if q else 0):   # x1, y1, x2, y2 of the cell's object's box (with --box-edges)
             if bool(per_example[:, 2 + edge].ge(0).any()):
                 loss = loss + F.cross_entropy(logits[..., at + edge * q:at + (edge + 1) * q].transpose(1, 2),
                                               per_example[:, 2 + edge], ignore_index=-100)
