@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Trains the synthetic-scenes OFA from nothing, phase by phase, then converts and measures it:
+#   scenes -> corpus job -> ./ofa train (each phase starts from the one before) -> ./ofa convert -> evaluate-scenes.sh
+# Every step is skipped when its output is already there, and a phase that was stopped continues (--resume), so the
+# script can be run again after an interruption. Runs on CPU; the README gives how long each phase took here.
+#   scripts/train-scenes-model.sh [PACKAGE (build/ofa-scenes)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PACKAGE="${1:-build/ofa-scenes}"
+
+[ -f build/scenes/annotations/refs.json ] || ./ofa scenes --output build/scenes
+# conf/corpus-scenes.conf reads build/scenes and writes build/scenes-corpus
+[ -f build/scenes-corpus/report.json ] || ./ofa corpus --config conf/corpus-scenes.conf
+
+# the training-only heads and guide (see ./ofa train --help and the README): the cell head names each image
+# token's object, the attention guide sends colour words and location tokens to their cells, the referred-cells head
+# marks the box a grounding expression is about
+HEADS=(--aux-weight 1 --attn-weight 1 --refer-weight 3 --task-weights region_caption=1,grounding=2.5)
+
+phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own cosine schedule
+  local name="$1" steps="$2" from="$3"
+  shift 3
+  local init=()
+  [ "$from" = "-" ] || init=(--init-from "build/scenes-$from")
+  if [ -f "build/scenes-$name/training_state.pt" ] && \
+     /usr/bin/python3 -c "import sys, torch; sys.exit(0 if torch.load(sys.argv[1])['step'] >= int(sys.argv[2]) else 1)" \
+       "build/scenes-$name/training_state.pt" "$steps"; then
+    echo "train-scenes-model: phase $name is done" >&2
+    return
+  fi
+  ./ofa train --corpus build/scenes-corpus --output "build/scenes-$name" --steps "$steps" --resume \
+    "${init[@]}" "$@" --log-every 25 --save-every 250
+}
+
+phase p1 6000 - "${HEADS[@]}" --lr 1e-3
+LAST=p1
+
+[ -f "$PACKAGE/manifest.json" ] || ./ofa convert --checkpoint "build/scenes-$LAST" --output "$PACKAGE" --dtype fp16 \
+  --name ofa-scenes
+scripts/evaluate-scenes.sh "$PACKAGE" build/scenes "build/scenes-eval-$LAST"
