@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Trains the synthetic-scenes OFA from nothing, phase by phase, then converts and measures it:
+# Trains the synthetic-scenes OFA phase by phase, then converts and measures it:
 #   scenes -> corpus job -> ./ofa train (each phase starts from the one before) -> ./ofa convert -> evaluate-scenes.sh
 # Every step is skipped when its output is already there, and a phase that was stopped continues (--resume), so the
-# script can be run again after an interruption. Runs on CPU; the README gives how long each phase took here.
-#   scripts/train-scenes-model.sh [PACKAGE (build/ofa-scenes)]
+# script can be run again after an interruption. A phase whose weights are committed under models/checkpoints/
+# (ofa-scenes-PHASE: fp16 weights, vocabulary, config) is not trained again: the next phase starts from them.
+# --from-scratch ignores the committed ones and trains every phase here. CPU only; the README gives how long each
+# phase took.
+#   scripts/train-scenes-model.sh [--from-scratch] [PACKAGE (build/ofa-scenes)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FROM_SCRATCH=""
+[ "${1:-}" = "--from-scratch" ] && { FROM_SCRATCH=1; shift; }
 PACKAGE="${1:-build/ofa-scenes}"
 
 [ -f build/scenes/annotations/refs.json ] || ./ofa scenes --output build/scenes
@@ -17,17 +22,30 @@ PACKAGE="${1:-build/ofa-scenes}"
 # marks the box a grounding expression is about
 HEADS=(--aux-weight 1 --attn-weight 1 --refer-weight 3 --task-weights region_caption=1,grounding=2.5)
 
+weights_of() {   # weights_of PHASE: the folder holding that phase's result
+  if [ -z "$FROM_SCRATCH" ] && [ ! -f "build/scenes-$1/training_state.pt" ] && \
+     [ -f "models/checkpoints/ofa-scenes-$1/pytorch_model.bin" ]; then
+    echo "models/checkpoints/ofa-scenes-$1"
+  else
+    echo "build/scenes-$1"
+  fi
+}
+
 phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own cosine schedule
   local name="$1" steps="$2" from="$3"
   shift 3
-  local init=()
-  [ "$from" = "-" ] || init=(--init-from "build/scenes-$from")
+  if [ "$(weights_of "$name")" != "build/scenes-$name" ]; then
+    echo "train-scenes-model: phase $name: the committed $(weights_of "$name")" >&2
+    return
+  fi
   if [ -f "build/scenes-$name/training_state.pt" ] && \
      /usr/bin/python3 -c "import sys, torch; sys.exit(0 if torch.load(sys.argv[1])['step'] >= int(sys.argv[2]) else 1)" \
        "build/scenes-$name/training_state.pt" "$steps"; then
     echo "train-scenes-model: phase $name is done" >&2
     return
   fi
+  local init=()
+  [ "$from" = "-" ] || init=(--init-from "$(weights_of "$from")")
   ./ofa train --corpus build/scenes-corpus --output "build/scenes-$name" --steps "$steps" --resume \
     "${init[@]}" "$@" --log-every 25 --save-every 250
 }
@@ -35,6 +53,6 @@ phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own co
 phase p1 6000 - "${HEADS[@]}" --lr 1e-3
 LAST=p1
 
-[ -f "$PACKAGE/manifest.json" ] || ./ofa convert --checkpoint "build/scenes-$LAST" --output "$PACKAGE" --dtype fp16 \
-  --name ofa-scenes
+[ -f "$PACKAGE/ofa-model.json" ] || ./ofa convert --checkpoint "$(weights_of $LAST)" --output "$PACKAGE" \
+  --dtype fp16 --name ofa-scenes
 scripts/evaluate-scenes.sh "$PACKAGE" build/scenes "build/scenes-eval-$LAST"
