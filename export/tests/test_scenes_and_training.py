@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 import unittest
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from ofa_export import scenes, scenes_eval, train
 from ofa_export.export import convert
 
 from .helpers import TempDirTestCase, read_json
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write_corpus_tsv(scene_dir: Path, out: Path) -> None:
@@ -187,12 +190,24 @@ class TrainingSmokeTest(TempDirTestCase):
         self.assertEqual({64}, set(manifest["image"]["resolution"].values()))
         self.assertTrue((self.tmp / "pkg" / "decoder.onnx").is_file())
 
-        # a second run starts from these weights with the cell head on: its loss falls, and the head stays out of
+        # the copy kept for committing: fp16 weights with the tied embedding stored once, and it still converts
+        import torch
+        kept = self.tmp / "kept"
+        subprocess.run(["bash", str(REPO / "scripts" / "keep-checkpoint.sh"), str(ckpt), str(kept)], check=True,
+                       capture_output=True)
+        full, half = torch.load(ckpt / "pytorch_model.bin"), torch.load(kept / "pytorch_model.bin")
+        self.assertEqual(set(full), set(half))
+        self.assertEqual({torch.float16}, {v.dtype for v in half.values() if v.is_floating_point()})
+        self.assertLess((kept / "pytorch_model.bin").stat().st_size, 0.6 * (ckpt / "pytorch_model.bin").stat().st_size)
+        self.assertEqual((ckpt / "vocab.json").read_text(), (kept / "vocab.json").read_text())
+        convert(kept, self.tmp / "kept-pkg")
+
+        # a second run starts from the kept weights with the cell head on: its loss falls, and the head stays out of
         # the checkpoint (same keys as the model's, so it converts as before)
         aux = self.tmp / "aux"
         options = dict(zip(common[::2], common[1::2])) | {"--output": str(aux)}
         args = [x for kv in options.items() for x in kv]
-        self.assertEqual(0, train.main(args + ["--init-from", str(ckpt), "--aux-weight", "1", "--attn-weight", "1",
+        self.assertEqual(0, train.main(args + ["--init-from", str(kept), "--aux-weight", "1", "--attn-weight", "1",
                                                "--refer-weight", "1", "--box-edges", "--steps", "30"]))
         rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
         cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
@@ -203,7 +218,6 @@ class TrainingSmokeTest(TempDirTestCase):
         referred = [float(r[rows[0].index("referred")]) for r in rows[1:]]
         self.assertLess(referred[-1], referred[0], f"referred-cells loss {referred}")
         self.assertLess(float(rows[1][rows[0].index("loss")]), loss[0], "started from the trained weights")
-        import torch
         self.assertEqual(set(torch.load(ckpt / "pytorch_model.bin")), set(torch.load(aux / "pytorch_model.bin")))
         self.assertEqual((ckpt / "vocab.json").read_text(), (aux / "vocab.json").read_text())
 
