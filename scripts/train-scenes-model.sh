@@ -50,7 +50,7 @@ phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own co
     "${init[@]}" "$@" --log-every 25 --save-every 250
 }
 
-phase p1 6000 - "${HEADS[@]}" --lr 1e-3
+phase p1 4500 - "${HEADS[@]}" --lr 1e-3
 LAST=p1
 
 [ -f "$PACKAGE/ofa-model.json" ] || ./ofa convert --checkpoint "$(weights_of $LAST)" --output "$PACKAGE" \
