@@ -4,19 +4,24 @@
 # for the report's browser test.
 set -euo pipefail
 
-# setup.sh [--java]: --java installs only what the Java side needs (./ofa enrich and the inference commands).
+# setup.sh [--java | --python]: --java installs only what the Java side needs (./ofa enrich and the inference
+# commands), --python only the Python packages (./ofa convert, scenes, train); with neither, everything incl. what
+# the tests alone use.
+mode="${1:-all}"
 need_apt=()
-command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
-if [ "${1:-}" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
+if [ "$mode" != "--python" ]; then
+  command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+fi
+if [ "$mode" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
   need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex)
 fi
 # the corpus leakage tests use the sample photographs of Debian's scikit-image
-if [ "${1:-}" != "--java" ] && ! /usr/bin/python3 -c "import skimage.data" >/dev/null 2>&1; then
+if [ "$mode" = all ] && ! /usr/bin/python3 -c "import skimage.data" >/dev/null 2>&1; then
   need_apt+=(python3-skimage)
 fi
 # the report test opens the HTML report in a real headless browser
-if [ "${1:-}" != "--java" ] && ! command -v chromium >/dev/null 2>&1; then
+if [ "$mode" = all ] && ! command -v chromium >/dev/null 2>&1; then
   need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
