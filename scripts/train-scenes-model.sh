@@ -51,7 +51,8 @@ phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own co
 }
 
 phase p1 4500 - "${HEADS[@]}" --lr 1e-3
-LAST=p1
+phase p2 5500 p1 "${HEADS[@]}" --lr 5e-4
+LAST=p2
 
 [ -f "$PACKAGE/ofa-model.json" ] || ./ofa convert --checkpoint "$(weights_of $LAST)" --output "$PACKAGE" \
   --dtype fp16 --name ofa-scenes
