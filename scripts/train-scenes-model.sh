@@ -51,7 +51,8 @@ phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own co
 }
 
 phase p1 4500 - "${HEADS[@]}" --lr 1e-3
-phase p2 5500 p1 "${HEADS[@]}" --lr 5e-4
+# p2 binds the words to the cells: p1's grounding answers did not depend on the expression (see the README)
+phase p2 4000 p1 "${HEADS[@]}" --refer-loss softmax --region-guide every-head --lr 5e-4
 LAST=p2
 
 [ -f "$PACKAGE/ofa-model.json" ] || ./ofa convert --checkpoint "$(weights_of $LAST)" --output "$PACKAGE" \

@@ -208,7 +208,8 @@ class TrainingSmokeTest(TempDirTestCase):
         options = dict(zip(common[::2], common[1::2])) | {"--output": str(aux)}
         args = [x for kv in options.items() for x in kv]
         self.assertEqual(0, train.main(args + ["--init-from", str(kept), "--aux-weight", "1", "--attn-weight", "1",
-                                               "--refer-weight", "1", "--box-edges", "--steps", "30"]))
+                                               "--refer-weight", "1", "--box-edges", "--refer-loss", "softmax",
+                                               "--region-guide", "every-head", "--steps", "30"]))
         rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
         cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
         self.assertEqual(6, len(cells))
@@ -349,6 +350,30 @@ class AttentionGuideTest(unittest.TestCase):
         wrong = torch.tensor([[-20.0, 20.0, -20.0], [0.0, 0.0, 0.0]])
         self.assertGreater(train.referred_cells_loss(wrong, regions).item(), 10)
         self.assertIsNone(train.referred_cells_loss(logits, torch.zeros((2, 3), dtype=torch.bool)))
+
+    def test_the_softmax_referred_loss_charges_marking_every_object_alike(self):
+        import math
+        import torch
+        regions = torch.tensor([[True, False, False, False], [False] * 4])      # cell 0 referred; cell 1 the other
+        blind = torch.tensor([[5.0, 5.0, -20.0, -20.0], [9.0, 0.0, 0.0, 0.0]])  # both objects marked alike
+        self.assertAlmostEqual(math.log(2), train.referred_cells_loss(blind, regions, "softmax").item(), places=4)
+        bound = torch.tensor([[5.0, -20.0, -20.0, -20.0], [0.0] * 4])
+        self.assertLess(train.referred_cells_loss(bound, regions, "softmax").item(), 1e-6)
+        two_cells = torch.tensor([[True, True, False, False]])
+        self.assertAlmostEqual(0.0, train.referred_cells_loss(torch.tensor([[3.0, 3.0, -30.0, -30.0]]), two_cells,
+                                                              "softmax").item(), places=5)
+        self.assertIsNone(train.referred_cells_loss(blind, torch.zeros((2, 4), dtype=torch.bool), "softmax"))
+
+    def test_every_head_guide_charges_heads_that_look_at_another_object(self):
+        import math
+        import torch
+        targets = torch.tensor([[[True, False], [False, False]]])   # step 0 must look at cell 0; step 1 has none
+        w = torch.zeros((1, 2, 2, 3))
+        w[0, 0, :, 0] = 1.0                                          # head 0 on the box
+        w[0, 1, :, 1] = 1.0                                          # head 1 on another object
+        self.assertAlmostEqual(0.0, train.attention_guide_loss([w], targets).item(), places=5)
+        every = torch.tensor([[True, False]])
+        self.assertAlmostEqual(-math.log(0.5), train.attention_guide_loss([w], targets, every).item(), places=5)
 
     def test_a_box_owns_the_cells_whose_centres_it_holds_or_the_cell_under_its_centre(self):
         # 4x4 grid over 64 px: cell centres at 8, 24, 40, 56
