@@ -190,6 +190,21 @@ class TrainingSmokeTest(TempDirTestCase):
         self.assertEqual({64}, set(manifest["image"]["resolution"].values()))
         self.assertTrue((self.tmp / "pkg" / "decoder.onnx").is_file())
 
+        # the word probe scores every expression on images with two objects or more, both ways
+        from ofa_export import probe
+        refs = read_json(self.tmp / "s" / "annotations" / "refs.json")
+        per_image = {}
+        for r in refs:
+            if r["split"] == "train":
+                per_image[r["image_id"]] = per_image.get(r["image_id"], 0) + 1
+        sensitivity = probe.word_sensitivity(ckpt, self.tmp / "s", "train", limit=12)
+        self.assertEqual(min(12, sum(n for n in per_image.values() if n >= 2)), sensitivity["refs"])
+        for key in ("own_expression", "other_expression"):
+            self.assertEqual(4, len(sensitivity[key]))
+            self.assertTrue(all(-30 < v < 0 for v in sensitivity[key]), f"{key}: {sensitivity}")
+        self.assertAlmostEqual(sum(sensitivity["own_expression"]) - sum(sensitivity["other_expression"]),
+                               sensitivity["gap"], places=3)
+
         # the copy kept for committing: fp16 weights with the tied embedding stored once, and it still converts
         import torch
         kept = self.tmp / "kept"
