@@ -6,12 +6,12 @@
 # (ofa-scenes-PHASE: fp16 weights, vocabulary, config) is not trained again: the next phase starts from them.
 # --from-scratch ignores the committed ones and trains every phase here. CPU only; the README gives how long each
 # phase took.
-#   scripts/train-scenes-model.sh [--from-scratch] [PACKAGE (build/ofa-scenes)]
+#   scripts/train-scenes-model.sh [--from-scratch] [PACKAGE (build/ofa-scenes-LASTPHASE)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FROM_SCRATCH=""
 [ "${1:-}" = "--from-scratch" ] && { FROM_SCRATCH=1; shift; }
-PACKAGE="${1:-build/ofa-scenes}"
+PACKAGE="${1:-}"
 
 [ -f build/scenes/annotations/refs.json ] || ./ofa scenes --output build/scenes
 # conf/corpus-scenes.conf reads build/scenes and writes build/scenes-corpus
@@ -54,6 +54,8 @@ phase p1 4500 - "${HEADS[@]}" --lr 1e-3
 # p2 binds the words to the cells: p1's grounding answers did not depend on the expression (see the README)
 phase p2 4000 p1 "${HEADS[@]}" --refer-loss softmax --region-guide every-head --lr 5e-4
 LAST=p2
+# a package per phase, so that a package converted from an earlier phase is never measured as the last one
+PACKAGE="${PACKAGE:-build/ofa-scenes-$LAST}"
 
 [ -f "$PACKAGE/ofa-model.json" ] || ./ofa convert --checkpoint "$(weights_of $LAST)" --output "$PACKAGE" \
   --dtype fp16 --name ofa-scenes
