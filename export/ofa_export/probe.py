@@ -31,7 +31,7 @@ def word_sensitivity(checkpoint: Path, scene_dir: Path, split: str = "val", limi
     model, _ = load_checkpoint(checkpoint)
     model.eval()
     size = int(json.loads((checkpoint / "config.json").read_text())["image_resolution"])
-    text_size = len(json.loads((checkpoint / "vocab.json").read_text(encoding="utf-8")))
+    text_size = model.cfg.vocab_size - NUM_CODES - NUM_BINS   # the vocabulary's layout: text, codes, bins
     tok = BpeTokenizer.from_files(checkpoint / "vocab.json", checkpoint / "merges.txt", text_size, NUM_CODES,
                                   text_size + NUM_CODES, NUM_BINS)
     ann = scene_dir / "annotations"
@@ -44,7 +44,9 @@ def word_sensitivity(checkpoint: Path, scene_dir: Path, split: str = "val", limi
     n = 0
     with torch.no_grad():
         for group in by_image.values():
-            if len(group) < 2 or n >= limit:
+            if n >= limit:
+                break
+            if len(group) < 2:
                 continue
             path = scene_dir / "images" / split / group[0]["file_name"]
             with Image.open(path) as im:
@@ -52,8 +54,8 @@ def word_sensitivity(checkpoint: Path, scene_dir: Path, split: str = "val", limi
             image = preprocess_image(path, size)
             for i, ref in enumerate(group[:limit - n]):
                 x, y, w, h = boxes[ref["ann_id"]]
-                target = [tok.bin_first_id + int(t[len("<bin_"):-1]) for t in bin_tokens([x, y, x + w, y + h],
-                                                                                        width, height, size)]
+                # the location tokens as training encodes them (without bos and eos)
+                target = tok.encode("".join(bin_tokens([x, y, x + w, y + h], width, height, size)))[1:-1]
                 decoder_in = torch.tensor([[model.cfg.bos_token_id] + target[:-1]])
                 wrong = group[(i + 1) % len(group)]["sentences"][0]["sent"]
                 for text, total in ((ref["sentences"][0]["sent"], own), (wrong, other)):
