@@ -77,6 +77,9 @@ public final class EnrichJob {
         try {
             Summary s = run(spark, o);
             System.out.println(describe(s));
+            if (o.show() > 0) {
+                System.out.print(EnrichSample.describe(spark, o, o.show()));
+            }
         } finally {
             spark.stop();
         }

@@ -15,16 +15,17 @@ import java.util.Set;
  * With {@code --path-col uri} the records hold a path or URI of their image (file, hdfs, s3a) instead of its bytes.
  * With {@code --text-file F} (JSON lines, or Parquet when F ends in .parquet) the texts the tasks read (grounding
  * expressions, questions) come from a side file keyed like the images, e.g. for a folder of image files.
+ * {@code --show N} prints the answers of N output rows after the run (for a first look; the report job shows more).
  */
 public record EnrichOptions(String input, String inputFormat, String output, String imageCol, String keyCol,
                             List<Task> tasks, String model, String device, int batchSize, int threads,
                             String groundTextCol, String vqaQuestionCol, List<String> labels, String master,
-                            String pathCol, String textFile, String labelsFile) {
+                            String pathCol, String textFile, String labelsFile, int show) {
     public enum Task { CAPTION, GROUND, DETECT, CLASSIFY, VQA }
 
     static final Set<String> KNOWN = Set.of("input", "input-format", "output", "image-col", "key-col", "tasks",
             "model", "device", "batch-size", "threads", "ground-text-col", "vqa-question-col", "labels", "master",
-            "path-col", "labels-file", "text-file");
+            "path-col", "labels-file", "text-file", "show");
 
     public static EnrichOptions parse(String[] args, Map<String, String> defaults) {
         Map<String, String> v = ai.ofa.jobs.JobArgs.parse(args, KNOWN, defaults, List.of("input", "output", "model"));
@@ -56,7 +57,8 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 v.getOrDefault("key-col", format.equals("binaryfile") ? "path" : "key"), List.copyOf(tasks),
                 v.get("model"), v.getOrDefault("device", "cpu"), positive(v, "batch-size", 8), positive(v, "threads", 1),
                 v.getOrDefault("ground-text-col", "text"), v.getOrDefault("vqa-question-col", "question"),
-                List.copyOf(labels), v.get("master"), v.get("path-col"), v.get("text-file"), v.get("labels-file"));
+                List.copyOf(labels), v.get("master"), v.get("path-col"), v.get("text-file"), v.get("labels-file"),
+                v.containsKey("show") ? positive(v, "show", 0) : 0);
     }
 
     /**

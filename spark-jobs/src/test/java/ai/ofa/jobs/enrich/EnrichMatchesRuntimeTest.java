@@ -33,6 +33,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The enrich job on local[2], every task and every input format, checked field by field against the runtime's own
@@ -89,11 +90,15 @@ class EnrichMatchesRuntimeTest {
     }
 
     private EnrichJob.Summary run(Path in, Path out, String... extra) {
+        return EnrichJob.run(spark, options(in, out, extra));
+    }
+
+    private EnrichOptions options(Path in, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--input", in.toString(), "--output", out.toString(),
                 "--tasks", TASKS, "--model", model.toString(), "--labels", String.join(",", LABELS),
                 "--batch-size", "2"));
         args.addAll(List.of(extra));
-        return EnrichJob.run(spark, EnrichOptions.parse(args.toArray(new String[0]), Map.of()));
+        return EnrichOptions.parse(args.toArray(new String[0]), Map.of());
     }
 
     /** Every task column of every output row equals the runtime's answer for that row's image. */
@@ -182,10 +187,24 @@ class EnrichMatchesRuntimeTest {
         }
         Path texts = tmp.resolve("texts.jsonl");
         Files.writeString(texts, jsonl);
-        EnrichJob.Summary s = run(in, tmp.resolve("out"), "--input-format", "binaryfile", "--text-file",
-                texts.toString());
+        EnrichOptions o = options(in, tmp.resolve("out"), "--input-format", "binaryfile", "--text-file",
+                texts.toString(), "--show", "1");
+        assertEquals(1, o.show());
+        EnrichJob.Summary s = EnrichJob.run(spark, o);
         assertEquals(0, s.errors());
         assertMatchesRuntime(tmp.resolve("out"), "path", k -> k.substring(k.lastIndexOf('/') + 1));
+
+        // --show: the first row by key, each task's answer, the expression and question from the text file
+        String first = images.keySet().stream().sorted().findFirst().orElseThrow();
+        Row row = spark.read().parquet(tmp.resolve("out/data").toString()).orderBy("path").first();
+        String shown = EnrichSample.describe(spark, o, 1);
+        List<String> lines = List.of(shown.split("\n"));
+        assertEquals(List.of("the first 1 of the output's rows:", first), lines.subList(0, 2), shown);
+        assertTrue(shown.contains("\n  caption   " + row.<Row>getAs("caption").getAs("text") + "\n"), shown);
+        assertTrue(shown.contains("  ground    \"" + GROUND + "\" -> ("), shown);
+        assertTrue(shown.contains("  vqa       \"" + QUESTION + "\" -> " + row.<Row>getAs("vqa").getAs("answer")),
+                shown);
+        assertTrue(shown.contains("\n  classify  " + row.<Row>getAs("classification").getAs("label") + "\n"), shown);
     }
 
     @Test

@@ -21,8 +21,6 @@ public final class Boxes {
     }
 
     public static double iou(double[] a, double[] b) {
-        double inter = intersection(a, b);
-        double union = area(a) + area(b) - inter;
-        return union <= 0 ? 0 : inter / union;
+        return new ai.ofa.task.Box(a[0], a[1], a[2], a[3]).iou(new ai.ofa.task.Box(b[0], b[1], b[2], b[3]));
     }
 }
