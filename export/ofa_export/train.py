@@ -95,6 +95,20 @@ def box_key(values: Sequence) -> Tuple[float, ...]:
     return tuple(round(float(v), 1) for v in values)
 
 
+def question_boxes(question: str, objects: Sequence[Tuple[List[float], str]]) -> List[List[float]]:
+    """The boxes of the objects a scene question is about, from the objects' names ("red circle", or "circle" where
+    no expression gave the colour): "is there a star?" and "what color is the star?" -> the stars, "what shape is
+    the red one?" -> the red objects; none for other questions (counting) or when the scene has no such object."""
+    q = question.strip()
+    by_shape = re.fullmatch(r"(?:is there an?|what colou?r is the) (\w+)\?", q)
+    if by_shape:
+        return [box for box, name in objects if name.split(" ")[-1] == by_shape.group(1)]
+    by_colour = re.fullmatch(r"what shape is the (\w+) one\?", q)
+    if by_colour:
+        return [box for box, name in objects if " " in name and name.split(" ")[0] == by_colour.group(1)]
+    return []
+
+
 class Corpus:
     """The corpus TSVs as (task, image index, encoder ids, target ids) examples; each distinct image decoded once."""
 
@@ -121,6 +135,13 @@ class Corpus:
         for f in det:
             for line in f.read_text(encoding="utf-8").splitlines():
                 self._detection(line.split("\t"))
+        # question row -> the boxes (resized pixels) of the objects its question is about, where the scene has any
+        self.question_regions: Dict[int, List[List[float]]] = {}
+        for i, (task, image, question, _) in enumerate(self.rows):
+            if task == "qa":
+                boxes = question_boxes(question, self.objects.get(image, []))
+                if boxes:
+                    self.question_regions[i] = boxes
 
     def _image(self, b64: str) -> int:
         key = hashlib.sha1(b64.encode("ascii")).hexdigest()
@@ -414,6 +435,14 @@ class Trainer:
             if args.attn_weight > 0 or refer:
                 self.region_cells = {row: torch.tensor(box_cells(box, args.resolution, self.grid))
                                      for row, box in corpus.regions.items()}
+            if refer and args.refer_questions:
+                # the referred-cells head also marks what a question is about: p2 answered "is there a star?" from
+                # the number of objects, never looking for the star (see the README)
+                for row, boxes in corpus.question_regions.items():
+                    cells = torch.zeros(self.grid * self.grid, dtype=torch.bool)
+                    for box in boxes:
+                        cells |= torch.tensor(box_cells(box, args.resolution, self.grid))
+                    self.region_cells[row] = cells
             if args.aux_weight > 0:
                 # the box edges' outputs only where they are trained (--box-edges)
                 self.edge_classes = coordinate_classes(self.grid) if args.box_edges else 0
@@ -740,6 +769,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    "object's box (measured: no gain)")
     p.add_argument("--refer-weight", type=float, default=0.0, help="weight of the training-only loss that marks, "
                    "on the encoder's image tokens, the cells of the box the prompt is about (0: off)")
+    p.add_argument("--refer-questions", action="store_true", help="the referred-cells head (--refer-weight) also "
+                   "marks the objects a question names (\"is there a star?\": the stars; \"what shape is the red "
+                   "one?\": the red objects), so that the encoder binds question words to the image as it does "
+                   "grounding expressions")
     p.add_argument("--refer-loss", choices=("bce", "softmax"), default="bce", help="the referred-cells loss: bce "
                    "per cell, or softmax: one distribution over the cells, -log of its mass on the box (only reading "
                    "the words lowers it; see referred_cells_loss)")

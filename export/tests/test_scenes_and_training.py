@@ -224,7 +224,8 @@ class TrainingSmokeTest(TempDirTestCase):
         args = [x for kv in options.items() for x in kv]
         self.assertEqual(0, train.main(args + ["--init-from", str(kept), "--aux-weight", "1", "--attn-weight", "1",
                                                "--refer-weight", "1", "--box-edges", "--refer-loss", "softmax",
-                                               "--region-guide", "every-head", "--steps", "30"]))
+                                               "--region-guide", "every-head", "--refer-questions",
+                                               "--steps", "30"]))
         rows = [line.split("\t") for line in (aux / "loss_log.tsv").read_text().splitlines()]
         cells = [float(r[rows[0].index("cells")]) for r in rows[1:]]
         self.assertEqual(6, len(cells))
@@ -271,6 +272,30 @@ class CorpusObjectsTest(TempDirTestCase):
         for i in region_caption:
             want = "".join(train.bin_tokens(corpus.regions[i], 64, 64, 64))
             self.assertTrue(corpus.rows[i][2].endswith(want), corpus.rows[i][2])
+        # a question about a shape or a colour keeps the boxes of the objects it names, where the scene has any
+        asked = {i: corpus.rows[i] for i in corpus.question_regions}
+        self.assertTrue(asked)
+        self.assertTrue(all(r[0] == "qa" and not r[2].startswith(" how many") for r in asked.values()))
+        presence = [i for i, r in enumerate(corpus.rows) if r[0] == "qa" and r[2].startswith(" is there")]
+        self.assertEqual({i for i in presence if corpus.rows[i][3] == " yes"},
+                         {i for i in presence if i in corpus.question_regions}, "a box exactly when the answer is yes")
+        for i, r in asked.items():
+            names = [n for _, n in corpus.objects[r[1]]]
+            self.assertLessEqual(len(corpus.question_regions[i]), len(names))
+            for box in corpus.question_regions[i]:
+                self.assertIn(box, [b for b, _ in corpus.objects[r[1]]])
+
+    def test_a_question_is_about_the_objects_of_the_shape_or_colour_it_names(self):
+        objects = [([0, 0, 10, 10], "red circle"), ([20, 20, 30, 30], "blue star"), ([40, 40, 50, 50], "red star"),
+                   ([60, 60, 70, 70], "square")]
+        self.assertEqual([[20, 20, 30, 30], [40, 40, 50, 50]], train.question_boxes(" is there a star?", objects))
+        self.assertEqual([[0, 0, 10, 10]], train.question_boxes(" what color is the circle?", objects))
+        self.assertEqual([[0, 0, 10, 10], [40, 40, 50, 50]],
+                         train.question_boxes(" what shape is the red one?", objects))
+        self.assertEqual([[60, 60, 70, 70]], train.question_boxes("is there a square?", objects), "no colour known")
+        self.assertEqual([], train.question_boxes(" is there a triangle?", objects), "absent: nothing to mark")
+        self.assertEqual([], train.question_boxes(" how many shapes are there?", objects))
+        self.assertEqual([], train.question_boxes(" what shape is the green one?", objects))
 
 
 class CellTargetsTest(unittest.TestCase):
