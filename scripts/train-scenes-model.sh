@@ -53,9 +53,10 @@ phase() {   # phase NAME STEPS FROM|- [flags...]: one training run on its own co
 phase p1 4500 - "${HEADS[@]}" --lr 1e-3
 # p2 binds the words to the cells: p1's grounding answers did not depend on the expression (see the README)
 phase p2 4000 p1 "${HEADS[@]}" --refer-loss softmax --region-guide every-head --lr 5e-4
-# p3 continues p2 and draws more questions, captions and detections: p2's yes/no answers were "no" four times in
-# five, and its captions and detection lagged grounding
-phase p3 5000 p2 "${HEADS[@]}" --refer-loss softmax --region-guide every-head --lr 4e-4 \
+# p3 continues p2, marks what questions are about (p2 answered "is there a star?" from the number of objects, not
+# looking for the star) and draws more questions, captions and detections (these lagged grounding); its
+# --task-weights replace those of HEADS
+phase p3 5000 p2 "${HEADS[@]}" --refer-loss softmax --region-guide every-head --refer-questions --lr 4e-4 \
   --task-weights caption=1.5,qa=2,detection=2,region_caption=1,grounding=2.5
 LAST=p3
 # a package per phase, so that a package converted from an earlier phase is never measured as the last one
