@@ -136,7 +136,7 @@ public final class OfaCli {
             return Path.of(a.get("model"));
         }
         String home = System.getProperty("ofa.home", ".");
-        return Path.of(home, "models", "ofa-tiny-random");
+        return Path.of(home, "models", "ofa-scenes");
     }
 
     static SessionSettings sessionSettings(Args a) {
