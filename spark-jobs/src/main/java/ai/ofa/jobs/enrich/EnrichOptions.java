@@ -58,7 +58,7 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 v.get("model"), v.getOrDefault("device", "cpu"), positive(v, "batch-size", 8), positive(v, "threads", 1),
                 v.getOrDefault("ground-text-col", "text"), v.getOrDefault("vqa-question-col", "question"),
                 List.copyOf(labels), v.get("master"), v.get("path-col"), v.get("text-file"), v.get("labels-file"),
-                v.containsKey("show") ? positive(v, "show", 0) : 0);
+                positive(v, "show", 0));
     }
 
     /**

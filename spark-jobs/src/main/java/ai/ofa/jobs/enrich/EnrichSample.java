@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The answers of the first rows of an enrich output (by key), as text for the console: what {@code --show N}
@@ -28,6 +29,13 @@ final class EnrichSample {
     static String describe(SparkSession spark, EnrichOptions o, int n) {
         List<Row> rows = spark.read().parquet(o.output() + "/data").orderBy(o.keyCol()).limit(n).collectAsList();
         StringBuilder sb = new StringBuilder(String.format("the first %d of the output's rows:%n", rows.size()));
+        if (rows.isEmpty()) {
+            return sb.toString();
+        }
+        // where an input column was named like a task's output, the job kept it as input_NAME (the same rule)
+        Map<String, String> renamed = EnrichJob.clashingInputColumns(o, List.of(rows.get(0).schema().fieldNames()));
+        String groundText = renamed.getOrDefault(o.groundTextCol(), o.groundTextCol());
+        String question = renamed.getOrDefault(o.vqaQuestionCol(), o.vqaQuestionCol());
         for (Row r : rows) {
             String key = String.valueOf(r.<Object>getAs(o.keyCol()));
             // a folder of image files is keyed by URI; the file name says enough here
@@ -36,8 +44,8 @@ final class EnrichSample {
             for (EnrichOptions.Task task : o.tasks()) {
                 String col = EnrichJob.TASK_COLUMNS.get(task.name());
                 String asked = switch (task) {
-                    case GROUND -> text(r, o.groundTextCol());
-                    case VQA -> text(r, o.vqaQuestionCol());
+                    case GROUND -> text(r, groundText);
+                    case VQA -> text(r, question);
                     default -> null;
                 };
                 sb.append(String.format("  %-9s %s%n", task.name().toLowerCase(Locale.ROOT),
@@ -47,14 +55,12 @@ final class EnrichSample {
         return sb.toString();
     }
 
-    /** The row's text in a column, which the job keeps as input_NAME when a task's output is called NAME. */
+    /** The row's text in a column; null where the output has no such column. */
     private static String text(Row r, String column) {
-        List<String> names = List.of(r.schema().fieldNames());
-        String name = names.contains("input_" + column) ? "input_" + column : column;
-        if (!names.contains(name)) {
+        if (!List.of(r.schema().fieldNames()).contains(column)) {
             return null;
         }
-        Object v = r.getAs(name);
+        Object v = r.getAs(column);
         return v == null ? null : v.toString();
     }
 
