@@ -29,8 +29,16 @@ for b in sorted(java):
           f"{j['decoder_ms_per_step_first4']:>12.1f}, {j['decoder_ms_per_step_last4']:>11.1f} "
           f"{t['decoder_ms_per_step_first4']:>7.1f}, {t['decoder_ms_per_step_last4']:>6.1f} "
           f"{j['peak_rss_mb']:>11} {t['peak_rss_mb']:>12}")
+for b in sorted(java):
+    j = java[b]
+    print(f"java batch {b}: mean decoder step with the ONNX search head {j['decoder_ms_per_step_mean']:.1f} ms, "
+          f"with the search in Java on full logits {j['decoder_ms_per_step_java_search']:.1f} ms")
 if 1 in java and 8 in java:
     per1 = 1 / java[1]["images_per_s"]
     per8 = 1 / java[8]["images_per_s"]
     print(f"java: batch 8 costs {per8 / per1:.0%} per image of batch 1")
+    enc1 = java[1]["encoder_ms"]
+    enc8 = java[8]["encoder_ms"] / 8
+    print(f"java: the encoder alone costs {enc8:.0f} ms per image at batch 8 ({enc1:.0f} at batch 1), "
+          f"{enc8 / (per1 * 1000):.0%} of batch 1's whole per-image time: batching cannot go below that share")
 PY

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * Batched beam search with fairseq's (and so OFA's) semantics over an {@link IncrementalDecoder} whose rows are
@@ -46,8 +47,19 @@ public final class BeamSearch {
 
     public static List<List<Hypothesis>> search(IncrementalDecoder decoder, int batch, Ids ids, SearchSettings s,
                                                 Constraint constraint) {
+        return search(decoder, batch, ids, s, constraint, step -> { });
+    }
+
+    /**
+     * As {@link #search(IncrementalDecoder, int, Ids, SearchSettings, Constraint)}; {@code onStep} hears each step
+     * number just before its decoder call (benchmarks time the steps with it). Unconstrained steps go through the
+     * decoder's search head when it has one: the same candidates, without copying a vocabulary row per hypothesis.
+     */
+    public static List<List<Hypothesis>> search(IncrementalDecoder decoder, int batch, Ids ids, SearchSettings s,
+                                                Constraint constraint, IntConsumer onStep) {
         int beam = s.beamSize();
         int vocab = decoder.vocabSize();
+        boolean useHead = constraint == Constraint.NONE && decoder.hasSearchHead();
         List<List<Hypothesis>> finished = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             finished.add(new ArrayList<>());
@@ -64,30 +76,51 @@ public final class BeamSearch {
         Arrays.fill(input, ids.bos());
 
         for (int step = 0; step <= s.maxLen() && !active.isEmpty(); step++) {
-            float[] logits = decoder.step(input);
-            float[] lp = new float[logits.length];
+            int rowsUsed = step == 0 ? 1 : beam;   // at step 0 every beam of a sentence is the same bos row
+            RowRule[] rules = new RowRule[rows.length];
+            int mostBanned = 0;
             for (int r = 0; r < rows.length; r++) {
-                int sentence = active.get(r / beam);
-                constraint.apply(sentence, rows[r].tokens, logits, r * vocab, vocab);
-                logSoftmax(logits, lp, r * vocab, vocab);
-                adjust(lp, r * vocab, vocab, step, s, ids, rows[r].tokens);
+                if (r % beam < rowsUsed) {
+                    rules[r] = RowRule.of(rows[r].tokens, step, s, ids);
+                    mostBanned = Math.max(mostBanned, rules[r].banned().length);
+                }
+            }
+            onStep.accept(step);
+            Candidate[][] perRow = new Candidate[rows.length][];
+            if (useHead) {
+                int k = Math.min(vocab, 2 * beam + mostBanned);
+                int[] wanted = new int[rows.length];
+                Arrays.fill(wanted, ids.eos());
+                TopLogprobs top = decoder.stepTop(input, k, wanted, 1);
+                for (int r = 0; r < rows.length; r++) {
+                    if (rules[r] != null) {
+                        perRow[r] = fromTop(top, r, rules[r], 2 * beam, ids.eos());
+                    }
+                }
+            } else {
+                float[] logits = decoder.step(input);
+                for (int r = 0; r < rows.length; r++) {
+                    if (rules[r] != null) {
+                        constraint.apply(active.get(r / beam), rows[r].tokens, logits, r * vocab, vocab);
+                        perRow[r] = fromLogits(logits, r * vocab, vocab, rules[r], 2 * beam, ids.eos());
+                    }
+                }
             }
             List<Integer> nextActive = new ArrayList<>();
             List<Row> nextRows = new ArrayList<>();
             List<Integer> order = new ArrayList<>();
             for (int a = 0; a < active.size(); a++) {
                 int sentence = active.get(a);
-                List<int[]> cands = topCandidates(rows, lp, a, beam, vocab, step, 2 * beam);
+                List<Candidate> cands = topCandidates(rows, perRow, a * beam, rowsUsed, 2 * beam);
                 List<Hypothesis> done = finished.get(sentence);
-                List<int[]> live = new ArrayList<>();
+                List<Candidate> live = new ArrayList<>();
                 for (int i = 0; i < cands.size(); i++) {
-                    int[] c = cands.get(i);   // {row, token}
-                    Row src = rows[c[0]];
-                    float candLp = lp[c[0] * vocab + c[1]];
-                    float total = src.score + candLp;
-                    if (c[1] == ids.eos()) {
+                    Candidate c = cands.get(i);
+                    Row src = rows[c.row()];
+                    float total = src.score + c.logprob();
+                    if (c.token() == ids.eos()) {
                         if (i < beam && total != Float.NEGATIVE_INFINITY && done.size() < beam) {
-                            Row fin = src.copyWith(c[1], candLp, total);
+                            Row fin = src.copyWith(c.token(), c.logprob(), total);
                             double norm = s.normalizeScores() ? Math.pow(step + 1, s.lengthPenalty()) : 1.0;
                             done.add(new Hypothesis(fin.tokens, fin.logprobs, total / norm));
                         }
@@ -99,16 +132,15 @@ public final class BeamSearch {
                     continue;   // sentence finished: its rows leave the decoder
                 }
                 while (live.size() < beam) {   // fewer viable candidates than beams: pad with dead copies
-                    int[] filler = live.isEmpty() ? new int[]{a * beam, ids.pad()} : live.get(0);
-                    live.add(new int[]{filler[0], filler[1], 1});
+                    Candidate filler = live.isEmpty() ? new Candidate(a * beam, ids.pad(), 0f) : live.get(0);
+                    live.add(new Candidate(filler.row(), filler.token(), Float.NEGATIVE_INFINITY));
                 }
                 nextActive.add(sentence);
-                for (int[] c : live) {
-                    Row src = rows[c[0]];
-                    float candLp = c.length > 2 ? Float.NEGATIVE_INFINITY : lp[c[0] * vocab + c[1]];
-                    nextRows.add(src.copyWith(c[1], candLp, c.length > 2 ? Float.NEGATIVE_INFINITY
-                            : src.score + candLp));
-                    order.add(c[0]);
+                for (Candidate c : live) {
+                    Row src = rows[c.row()];
+                    nextRows.add(src.copyWith(c.token(), c.logprob(), c.logprob() == Float.NEGATIVE_INFINITY
+                            ? Float.NEGATIVE_INFINITY : src.score + c.logprob()));
+                    order.add(c.row());
                 }
             }
             active = nextActive;
@@ -128,54 +160,128 @@ public final class BeamSearch {
         return finished;
     }
 
-    /** The best k (row, token) pairs of one sentence by cumulative score; at step 0 only the first beam row. */
-    private static List<int[]> topCandidates(Row[] rows, float[] lp, int sentenceSlot, int beam, int vocab, int step,
-                                             int k) {
-        int firstRow = sentenceSlot * beam;
-        int rowCount = step == 0 ? 1 : beam;
-        // a bounded min-heap would be faster for large V; a partial selection keeps it simple and exact
-        int[] bestRow = new int[k];
-        int[] bestTok = new int[k];
-        float[] bestScore = new float[k];
-        int filled = 0;
-        for (int b = 0; b < rowCount; b++) {
-            int r = firstRow + b;
-            float base = rows[r].score;
-            int off = r * vocab;
-            for (int v = 0; v < vocab; v++) {
-                float sc = base + lp[off + v];
-                if (sc == Float.NEGATIVE_INFINITY || Float.isNaN(sc) || (filled == k && sc <= bestScore[k - 1])) {
-                    continue;
-                }
-                int pos = filled < k ? filled++ : k - 1;   // insertion into the sorted top-k, strict > keeps ties stable
-                while (pos > 0 && bestScore[pos - 1] < sc) {
-                    bestScore[pos] = bestScore[pos - 1];
-                    bestRow[pos] = bestRow[pos - 1];
-                    bestTok[pos] = bestTok[pos - 1];
-                    pos--;
-                }
-                bestScore[pos] = sc;
-                bestRow[pos] = r;
-                bestTok[pos] = v;
+    /** A possible next token of one row with its log-prob. */
+    private record Candidate(int row, int token, float logprob) {
+    }
+
+    /**
+     * What fairseq does to a row's log-probs after the log-softmax: pad never, eos not before minLen, only eos at
+     * maxLen (log-prob 0 if it was -inf), and no token that repeats an n-gram. Banned ids are sorted.
+     */
+    private record RowRule(int[] banned, boolean forceEos) {
+        static RowRule of(int[] prefix, int step, SearchSettings s, Ids ids) {
+            Set<Integer> banned = new HashSet<>();
+            banned.add(ids.pad());
+            boolean force = step >= s.maxLen();
+            if (!force && step < s.minLen()) {
+                banned.add(ids.eos());
             }
+            int n = s.noRepeatNgram();
+            if (n > 0 && step + 2 - n >= 0) {
+                banned.addAll(bannedTokens(ids.bos(), prefix, n));
+            }
+            return new RowRule(banned.stream().mapToInt(Integer::intValue).sorted().toArray(), force);
         }
-        List<int[]> out = new ArrayList<>(filled);
+
+        boolean bans(int token) {
+            return Arrays.binarySearch(banned, token) >= 0;
+        }
+    }
+
+    /** The row's best {@code want} allowed tokens from its logits (constraint already applied): logit - logsumexp. */
+    private static Candidate[] fromLogits(float[] logits, int off, int vocab, RowRule rule, int want, int eos) {
+        float lse = logSumExp(logits, off, vocab);
+        if (rule.forceEos()) {
+            float lp = lse == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : logits[off + eos] - lse;
+            return forcedEos(rule, eos, lp);
+        }
+        if (lse == Float.NEGATIVE_INFINITY || Float.isNaN(lse)) {
+            return new Candidate[0];
+        }
+        int[] best = new int[want];
+        float[] bestLogit = new float[want];
+        int filled = 0;
+        for (int v = 0; v < vocab; v++) {
+            float x = logits[off + v];
+            if (x == Float.NEGATIVE_INFINITY || Float.isNaN(x) || (filled == want && x <= bestLogit[want - 1])
+                    || rule.bans(v)) {
+                continue;
+            }
+            int pos = filled < want ? filled++ : want - 1;   // sorted insertion; strict > keeps lower ids first
+            while (pos > 0 && bestLogit[pos - 1] < x) {
+                bestLogit[pos] = bestLogit[pos - 1];
+                best[pos] = best[pos - 1];
+                pos--;
+            }
+            bestLogit[pos] = x;
+            best[pos] = v;
+        }
+        Candidate[] out = new Candidate[filled];
         for (int i = 0; i < filled; i++) {
-            out.add(new int[]{bestRow[i], bestTok[i]});
+            out[i] = new Candidate(-1, best[i], bestLogit[i] - lse);
         }
         return out;
     }
 
-    /** Numerically stable log-softmax of one row into out[offset..]; an all -inf row stays all -inf. */
-    public static void logSoftmax(float[] logits, float[] out, int offset, int n) {
-        float lse = logSumExp(logits, offset, n);
-        if (lse == Float.NEGATIVE_INFINITY) {
-            Arrays.fill(out, offset, offset + n, Float.NEGATIVE_INFINITY);
-            return;
+    /** The row's best {@code want} allowed tokens from the search head's top-k (k covers every banned id). */
+    private static Candidate[] fromTop(TopLogprobs top, int r, RowRule rule, int want, int eos) {
+        if (rule.forceEos()) {
+            return forcedEos(rule, eos, top.wanted()[r * top.perRow()]);
         }
-        for (int i = 0; i < n; i++) {
-            out[offset + i] = logits[offset + i] - lse;
+        List<Candidate> out = new ArrayList<>(want);
+        for (int j = 0; j < top.k() && out.size() < want; j++) {
+            float lp = top.logprobs()[r * top.k() + j];
+            int id = top.ids()[r * top.k() + j];
+            if (lp != Float.NEGATIVE_INFINITY && !Float.isNaN(lp) && !rule.bans(id)) {
+                out.add(new Candidate(-1, id, lp));
+            }
         }
+        return out.toArray(new Candidate[0]);
+    }
+
+    private static Candidate[] forcedEos(RowRule rule, int eos, float lp) {
+        if (rule.bans(eos)) {
+            return new Candidate[0];
+        }
+        return new Candidate[]{new Candidate(-1, eos, lp == Float.NEGATIVE_INFINITY ? 0f : lp)};
+    }
+
+    /**
+     * The best k (row, token) pairs of one sentence by cumulative score, from each row's own best candidates;
+     * ties break by lower row, then lower token.
+     */
+    private static List<Candidate> topCandidates(Row[] rows, Candidate[][] perRow, int firstRow, int rowCount,
+                                                 int k) {
+        List<Candidate> all = new ArrayList<>();
+        List<Float> scores = new ArrayList<>();
+        for (int b = 0; b < rowCount; b++) {
+            int r = firstRow + b;
+            for (Candidate c : perRow[r]) {
+                float sc = rows[r].score + c.logprob();
+                if (sc != Float.NEGATIVE_INFINITY && !Float.isNaN(sc)) {
+                    all.add(new Candidate(r, c.token(), c.logprob()));
+                    scores.add(sc);
+                }
+            }
+        }
+        Integer[] idx = new Integer[all.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (x, y) -> {
+            int byScore = Float.compare(scores.get(y), scores.get(x));
+            if (byScore != 0) {
+                return byScore;
+            }
+            Candidate cx = all.get(x);
+            Candidate cy = all.get(y);
+            return cx.row() != cy.row() ? Integer.compare(cx.row(), cy.row()) : Integer.compare(cx.token(), cy.token());
+        });
+        List<Candidate> out = new ArrayList<>(Math.min(k, idx.length));
+        for (int i = 0; i < idx.length && i < k; i++) {
+            out.add(all.get(idx[i]));
+        }
+        return out;
     }
 
     /** log(sum(exp(x))) of one row, computed around its maximum; -inf for an all -inf row. */
@@ -189,26 +295,12 @@ public final class BeamSearch {
         }
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += Math.exp(x[offset + i] - max);
-        }
-        return (float) (max + Math.log(sum));
-    }
-
-    private static void adjust(float[] lp, int off, int vocab, int step, SearchSettings s, Ids ids, int[] prefix) {
-        lp[off + ids.pad()] = Float.NEGATIVE_INFINITY;
-        if (step >= s.maxLen()) {
-            float eos = lp[off + ids.eos()];
-            Arrays.fill(lp, off, off + vocab, Float.NEGATIVE_INFINITY);
-            lp[off + ids.eos()] = eos == Float.NEGATIVE_INFINITY ? 0f : eos;
-        } else if (step < s.minLen()) {
-            lp[off + ids.eos()] = Float.NEGATIVE_INFINITY;
-        }
-        int n = s.noRepeatNgram();
-        if (n > 0 && step + 2 - n >= 0) {
-            for (int banned : bannedTokens(ids.bos(), prefix, n)) {
-                lp[off + banned] = Float.NEGATIVE_INFINITY;
+            float xi = x[offset + i];
+            if (xi != Float.NEGATIVE_INFINITY) {   // constrained rows are mostly -inf: skip the exp
+                sum += Math.exp(xi - max);
             }
         }
+        return (float) (max + Math.log(sum));
     }
 
     /** Tokens that would repeat an n-gram of bos + prefix (fairseq's NGramRepeatBlock). */

@@ -1,6 +1,7 @@
 package ai.ofa.model;
 
 import ai.ofa.generate.IncrementalDecoder;
+import ai.ofa.generate.TopLogprobs;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -49,8 +50,57 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
         return run(new Longs(tokens, new long[]{tokens.length, 1})).data();
     }
 
+    @Override
+    public boolean hasSearchHead() {
+        return true;
+    }
+
+    @Override
+    public TopLogprobs stepTop(long[] tokens, int k, int[] wanted, int perRow) {
+        int rows = tokens.length;
+        if (wanted.length != rows * perRow) {
+            throw new IllegalArgumentException("Expected " + perRow + " wanted ids for each of " + rows + " rows, got "
+                    + wanted.length);
+        }
+        advance(new Longs(tokens, new long[]{rows, 1}));
+        long[] gather = new long[Math.max(1, perRow) * rows];
+        for (int i = 0; i < wanted.length; i++) {
+            gather[i] = wanted[i];
+        }
+        try (OnnxBackend.Outputs head = backend.runSearchHead(last.ref("logits"), k,
+                new Longs(gather, new long[]{rows, 1, Math.max(1, perRow)}))) {
+            long[] ids = ((Longs) head.value("top_ids")).data();
+            int[] intIds = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                intIds[i] = (int) ids[i];
+            }
+            float[] got = head.floats("gathered_logprobs").data();
+            return new TopLogprobs(k, head.floats("top_logprobs").data(), intIds, perRow,
+                    perRow == 0 ? new float[0] : got);
+        }
+    }
+
+    /**
+     * Teacher forcing: feeds [rows, T] tokens and returns the log-prob (log-softmax over all V) of
+     * {@code targets[r * T + t]} at each position, computed by the search head without copying the logits.
+     */
+    float[] targetLogprobs(Longs tokens, long[] targets) {
+        advance(tokens);
+        long[] shape = tokens.shape();
+        try (OnnxBackend.Outputs head = backend.runSearchHead(last.ref("logits"), 1,
+                new Longs(targets, new long[]{shape[0], shape[1], 1}))) {
+            return head.floats("gathered_logprobs").data();
+        }
+    }
+
     /** Feeds [rows, T] tokens (T > 1 teacher-forces them); returns logits [rows, T, V]. */
     Floats run(Longs tokens) {
+        advance(tokens);
+        return last.floats("logits");
+    }
+
+    /** Feeds [rows, T] tokens; the outputs (logits and the new cache) stay native in {@code last}. */
+    private void advance(Longs tokens) {
         int rows = (int) tokens.shape()[0];
         if (rows != pendingOrder.length) {
             throw new IllegalArgumentException("Fed " + rows + " rows, the search keeps " + pendingOrder.length);
@@ -75,7 +125,6 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
         }
         last = out;
         pendingOrder = identity(rows);
-        return out.floats("logits");
     }
 
     @Override
@@ -98,7 +147,7 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
         int[] wanted = distinct.stream().mapToInt(Integer::intValue).toArray();
         int per = sentences.length / Math.max(1, wanted.length);
         for (int i = 0; i < sentences.length; i++) {
-            if (per == 0 || sentences[i] != wanted[i / per]) {
+            if (per == 0 || sentences.length % wanted.length != 0 || sentences[i] != wanted[i / per]) {
                 throw new IllegalArgumentException("Decoder rows must come in equal sentence-major groups, got "
                         + Arrays.toString(sentences));
             }

@@ -125,13 +125,19 @@ public final class OfaModel implements AutoCloseable {
 
     /** Beam search for every row of the batch; hypotheses best first. */
     public List<List<Hypothesis>> generate(EncodedBatch encoded, SearchSettings settings, Constraint constraint) {
+        return generate(encoded, settings, constraint, step -> { });
+    }
+
+    /** As {@link #generate(EncodedBatch, SearchSettings, Constraint)}; {@code onStep} hears each decoder step. */
+    public List<List<Hypothesis>> generate(EncodedBatch encoded, SearchSettings settings, Constraint constraint,
+                                           java.util.function.IntConsumer onStep) {
         int beam = settings.beamSize();
         int[] rows = new int[encoded.size() * beam];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = i / beam;
         }
         try (KvCacheDecoder decoder = new KvCacheDecoder(backend, encoded, rows)) {
-            return BeamSearch.search(decoder, encoded.size(), ids(), settings, constraint);
+            return BeamSearch.search(decoder, encoded.size(), ids(), settings, constraint, onStep);
         }
     }
 
@@ -159,20 +165,20 @@ public final class OfaModel implements AutoCloseable {
                 input[r * width + i + 1] = t[i];
             }
         }
-        Floats logits;
-        try (KvCacheDecoder dec = new KvCacheDecoder(backend, encoded, sentenceOfTarget)) {
-            logits = dec.run(new Longs(input, new long[]{n, width}));
-        }
-        int vocab = pkg.config().vocabSize();
-        float[] x = logits.data();
-        float[][] out = new float[n][];
+        long[] wanted = new long[n * width];
         for (int r = 0; r < n; r++) {
             int[] t = targets.get(r);
-            out[r] = new float[t.length];
             for (int i = 0; i < t.length; i++) {
-                int offset = (r * width + i) * vocab;   // only the target's log-prob is needed: logit - logsumexp
-                out[r][i] = x[offset + t[i]] - BeamSearch.logSumExp(x, offset, vocab);
+                wanted[r * width + i] = t[i];
             }
+        }
+        float[] lp;
+        try (KvCacheDecoder dec = new KvCacheDecoder(backend, encoded, sentenceOfTarget)) {
+            lp = dec.targetLogprobs(new Longs(input, new long[]{n, width}), wanted);
+        }
+        float[][] out = new float[n][];
+        for (int r = 0; r < n; r++) {
+            out[r] = java.util.Arrays.copyOfRange(lp, r * width, r * width + targets.get(r).length);
         }
         return out;
     }

@@ -10,6 +10,8 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -35,10 +37,12 @@ import java.util.TreeSet;
  * }</pre>
  */
 public final class OnnxBackend implements AutoCloseable {
+    private static final String SEARCH_HEAD = "search_head.onnx";
     private final ModelPackage pkg;
     private final SessionSettings settings;
     private final OrtEnvironment env;
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+    private OrtSession searchHead;
     private volatile boolean closed;
 
     private OnnxBackend(ModelPackage pkg, SessionSettings settings) {
@@ -54,6 +58,7 @@ public final class OnnxBackend implements AutoCloseable {
             for (String graph : ModelPackage.GRAPHS) {
                 backend.sessions.put(graph, backend.createSession(graph));
             }
+            backend.searchHead = backend.createSearchHead();
             return backend;
         } catch (RuntimeException e) {
             backend.close();
@@ -85,6 +90,31 @@ public final class OnnxBackend implements AutoCloseable {
             return session;
         } catch (OrtException e) {
             throw new ModelPackageException("Cannot load graph " + pkg.file(spec.file()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The runtime's own search head ({@code search_head.onnx}, made by {@code ofa_export.search_head}): log-softmax,
+     * top-k and gathered log-probs of decoder logits. Always on the CPU: ONNX Runtime Java hands the decoder's
+     * outputs back in host memory, so that is where the logits are.
+     */
+    private OrtSession createSearchHead() {
+        byte[] graph;
+        try (InputStream in = OnnxBackend.class.getResourceAsStream(SEARCH_HEAD)) {
+            if (in == null) {
+                throw new IllegalStateException("Resource " + SEARCH_HEAD + " is missing from the ofa-udf jar");
+            }
+            graph = in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read resource " + SEARCH_HEAD + ": " + e.getMessage(), e);
+        }
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return env.createSession(graph, options);
+        } catch (OrtException e) {
+            throw new IllegalStateException("Cannot load the search head " + SEARCH_HEAD + ": " + e.getMessage(), e);
         }
     }
 
@@ -189,6 +219,28 @@ public final class OnnxBackend implements AutoCloseable {
                     + ": " + e.getMessage(), e);
         } finally {
             owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /**
+     * Runs the search head on native logits [R, T, V]: the {@code k} best log-probs per position with their ids,
+     * and the log-probs of {@code gatherIds} [R, T, M]. Outputs {@code top_logprobs}, {@code top_ids},
+     * {@code gathered_logprobs}.
+     */
+    public Outputs runSearchHead(Native logits, int k, Longs gatherIds) {
+        if (closed) {
+            throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
+        }
+        long vocab = logits.shape()[logits.shape().length - 1];
+        if (k < 1 || k > vocab) {
+            throw new IllegalArgumentException("Search head k = " + k + " is out of range [1, " + vocab + "]");
+        }
+        try (OnnxTensor kTensor = toTensor("k", new Longs(new long[]{k}, new long[]{1}));
+             OnnxTensor ids = toTensor("gather_ids", gatherIds)) {
+            return new Outputs(searchHead.run(Map.of("logits", logits.tensor(), "k", kTensor, "gather_ids", ids)));
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed running the search head on logits "
+                    + java.util.Arrays.toString(logits.shape()) + ": " + e.getMessage(), e);
         }
     }
 
@@ -350,7 +402,11 @@ public final class OnnxBackend implements AutoCloseable {
             return;
         }
         closed = true;
-        for (OrtSession s : sessions.values()) {
+        List<OrtSession> all = new ArrayList<>(sessions.values());
+        if (searchHead != null) {
+            all.add(searchHead);
+        }
+        for (OrtSession s : all) {
             try {
                 s.close();
             } catch (OrtException e) {

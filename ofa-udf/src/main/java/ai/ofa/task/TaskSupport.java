@@ -70,7 +70,8 @@ final class TaskSupport {
         }
         List<List<Hypothesis>> hyps;
         try (EncodedBatch enc = encode(model, items, size)) {
-            hyps = model.generate(enc, settings, (sentence, prefix, logits, off, v) ->
+            hyps = model.generate(enc, settings, constraint == Constraint.NONE ? Constraint.NONE   // keeps the search head
+                    : (sentence, prefix, logits, off, v) ->
                     constraint.apply(items.get(sentence).index(), prefix, logits, off, v));
         }
         for (int k = 0; k < items.size(); k++) {

@@ -1,0 +1,123 @@
+package ai.ofa.model;
+
+import ai.ofa.generate.Constraint;
+import ai.ofa.generate.Hypothesis;
+import ai.ofa.generate.SearchSettings;
+import ai.ofa.image.RgbImage;
+import ai.ofa.task.Captioning;
+import ai.ofa.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The ONNX search head (log-softmax, top-k and gather in ONNX Runtime) against the same numbers computed in Java
+ * from the full logits, on the test package: beam search picks the same hypotheses, teacher forcing gives the
+ * same log-probs.
+ */
+class SearchHeadOnnxTest {
+    private static OfaModel model;
+    private static EncodedBatch encoded;
+
+    @BeforeAll
+    static void encode() throws Exception {
+        model = OfaModel.load(Fixtures.projectRoot().resolve("models/ofa-tiny-random"), SessionSettings.DEFAULT);
+        RgbImage a = model.imageDecoder().decode(Files.readAllBytes(
+                Fixtures.projectRoot().resolve("examples/images/astronaut.png")));
+        RgbImage b = model.imageDecoder().decode(Files.readAllBytes(
+                Fixtures.projectRoot().resolve("examples/images/hubble_deep_field.jpg")));
+        int[] prompt = model.tokenizer().encode(Captioning.PROMPT);
+        encoded = model.encode(List.of(a, b), List.of(prompt, prompt), 64);
+    }
+
+    @AfterAll
+    static void close() {
+        encoded.close();
+        model.close();
+    }
+
+    @Test
+    void beamSearchThroughTheHeadMatchesTheJavaSideSearch() {
+        Constraint javaSide = (sentence, prefix, logits, offset, vocab) -> { };   // any constraint skips the head
+        for (SearchSettings s : List.of(SearchSettings.beam(5).withMaxLen(8), SearchSettings.greedy().withMaxLen(6),
+                SearchSettings.beam(3).withMinLen(4).withMaxLen(6).withNoRepeatNgram(2))) {
+            List<List<Hypothesis>> head = model.generate(encoded, s, Constraint.NONE);
+            List<List<Hypothesis>> java = model.generate(encoded, s, javaSide);
+            for (int i = 0; i < 2; i++) {
+                assertEquals(java.get(i).size(), head.get(i).size(), s.toString());
+                for (int j = 0; j < java.get(i).size(); j++) {
+                    Hypothesis x = java.get(i).get(j);
+                    Hypothesis y = head.get(i).get(j);
+                    assertArrayEquals(x.tokens(), y.tokens(), s + " sentence " + i + " hypothesis " + j);
+                    assertArrayEquals(x.tokenLogprobs(), y.tokenLogprobs(), 1e-5f);
+                    assertEquals(x.score(), y.score(), 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void teacherForcedLogprobsMatchTheFullLogits() {
+        List<int[]> targets = List.of(new int[]{10, 20, 30, 2}, new int[]{70, 2}, new int[]{40, 2},
+                new int[]{50, 60, 2});
+        int[] owner = {0, 0, 1, 1};
+        float[][] viaHead = model.teacherForce(encoded, targets, owner);
+        int width = 4;
+        long[] input = new long[4 * width];
+        java.util.Arrays.fill(input, 1);
+        for (int r = 0; r < 4; r++) {
+            input[r * width] = 0;
+            for (int i = 0; i + 1 < targets.get(r).length; i++) {
+                input[r * width + i + 1] = targets.get(r)[i];
+            }
+        }
+        float[] logits;
+        try (KvCacheDecoder dec = new KvCacheDecoder(model.backend(), encoded, owner)) {
+            logits = dec.run(new Longs(input, new long[]{4, width})).data();
+        }
+        int vocab = model.modelPackage().config().vocabSize();
+        for (int r = 0; r < 4; r++) {
+            assertEquals(targets.get(r).length, viaHead[r].length);
+            for (int i = 0; i < targets.get(r).length; i++) {
+                int off = (r * width + i) * vocab;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < vocab; v++) {
+                    max = Math.max(max, logits[off + v]);
+                }
+                double sum = 0;
+                for (int v = 0; v < vocab; v++) {
+                    sum += Math.exp(logits[off + v] - max);
+                }
+                double expected = logits[off + targets.get(r)[i]] - max - Math.log(sum);
+                assertEquals(expected, viaHead[r][i], 1e-5, "target " + r + " token " + i);
+            }
+        }
+    }
+
+    @Test
+    void unevenSentenceGroupsAreRefusedClearly() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.teacherForce(encoded, List.of(new int[]{10, 2}, new int[]{20, 2}, new int[]{30, 2}),
+                        new int[]{0, 1, 1}));
+        assertTrue(e.getMessage().contains("equal sentence-major groups, got [0, 1, 1]"), e.getMessage());
+    }
+
+    @Test
+    void kOutsideTheVocabularyIsRefused() {
+        try (KvCacheDecoder dec = new KvCacheDecoder(model.backend(), encoded, new int[]{0, 1})) {
+            int vocab = model.modelPackage().config().vocabSize();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> dec.stepTop(new long[]{0, 0}, vocab + 1, new int[]{2, 2}, 1));
+            assertTrue(e.getMessage().contains("k = " + (vocab + 1)) && e.getMessage().contains("[1, " + vocab + "]"),
+                    e.getMessage());
+        }
+    }
+}
