@@ -52,14 +52,15 @@ public final class BeamSearch {
 
     /**
      * As {@link #search(IncrementalDecoder, int, Ids, SearchSettings, Constraint)}; {@code onStep} hears each step
-     * number just before its decoder call (benchmarks time the steps with it). Unconstrained steps go through the
-     * decoder's search head when it has one: the same candidates, without copying a vocabulary row per hypothesis.
+     * number just before its decoder call (benchmarks time the steps with it). When the decoder has a search head,
+     * unconstrained steps and steps of a constraint that lists its allowed ids go through it: the same candidates,
+     * without copying a vocabulary row per hypothesis; other constraints get the full logits.
      */
     public static List<List<Hypothesis>> search(IncrementalDecoder decoder, int batch, Ids ids, SearchSettings s,
                                                 Constraint constraint, IntConsumer onStep) {
         int beam = s.beamSize();
         int vocab = decoder.vocabSize();
-        boolean useHead = constraint == Constraint.NONE && decoder.hasSearchHead();
+        boolean useHead = decoder.hasSearchHead();
         List<List<Hypothesis>> finished = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             finished.add(new ArrayList<>());
@@ -85,16 +86,39 @@ public final class BeamSearch {
                     mostBanned = Math.max(mostBanned, rules[r].banned().length);
                 }
             }
+            int[][] allowed = new int[rows.length][];
+            boolean viaHead = useHead;
+            if (viaHead && constraint != Constraint.NONE) {
+                for (int r = 0; r < rows.length && viaHead; r++) {
+                    if (rules[r] != null) {
+                        allowed[r] = constraint.allowedIds(active.get(r / beam), rows[r].tokens);
+                        viaHead = allowed[r] != null;
+                        if (viaHead) {
+                            checkInVocabulary(allowed[r], vocab);
+                        }
+                    }
+                }
+            }
             onStep.accept(step);
             Candidate[][] perRow = new Candidate[rows.length][];
-            if (useHead) {
-                int k = Math.min(vocab, 2 * beam + mostBanned);
-                int[] wanted = new int[rows.length];
-                Arrays.fill(wanted, ids.eos());
-                TopLogprobs top = decoder.stepTop(input, k, wanted, 1);
+            if (viaHead) {
+                int perRowWanted = 1;
+                for (int[] a : allowed) {
+                    perRowWanted = Math.max(perRowWanted, a == null ? 0 : a.length);
+                }
+                int[] wanted = new int[rows.length * perRowWanted];
+                Arrays.fill(wanted, ids.eos());   // padding (and the eos log-prob a forced last step needs)
+                for (int r = 0; r < rows.length; r++) {
+                    if (allowed[r] != null) {
+                        System.arraycopy(allowed[r], 0, wanted, r * perRowWanted, allowed[r].length);
+                    }
+                }
+                int k = constraint == Constraint.NONE ? Math.min(vocab, 2 * beam + mostBanned) : 1;
+                TopLogprobs top = decoder.stepTop(input, k, wanted, perRowWanted);
                 for (int r = 0; r < rows.length; r++) {
                     if (rules[r] != null) {
-                        perRow[r] = fromTop(top, r, rules[r], 2 * beam, ids.eos());
+                        perRow[r] = allowed[r] == null ? fromTop(top, r, rules[r], 2 * beam, ids.eos())
+                                : fromAllowed(top, r, allowed[r], rules[r], 2 * beam, ids.eos());
                     }
                 }
             } else {
@@ -158,6 +182,15 @@ public final class BeamSearch {
             hs.sort((x, y) -> Double.compare(y.score(), x.score()));
         }
         return finished;
+    }
+
+    static void checkInVocabulary(int[] ids, int vocab) {
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("Constraint allows token id " + id + ", outside the vocabulary [0, "
+                        + vocab + ")");
+            }
+        }
     }
 
     /** A possible next token of one row with its log-prob. */
@@ -237,6 +270,45 @@ public final class BeamSearch {
             }
         }
         return out.toArray(new Candidate[0]);
+    }
+
+    /**
+     * The row's best {@code want} tokens among the constraint's {@code allowed} ids (ascending), renormalised over
+     * them: the same log-probs as a log-softmax of the masked logits, from the head's full-vocabulary log-probs.
+     */
+    private static Candidate[] fromAllowed(TopLogprobs top, int r, int[] allowed, RowRule rule, int want, int eos) {
+        float[] lp = top.wanted();
+        int base = r * top.perRow();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < allowed.length; j++) {
+            max = Math.max(max, lp[base + j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < allowed.length; j++) {
+            if (lp[base + j] != Float.NEGATIVE_INFINITY) {
+                sum += Math.exp(lp[base + j] - max);
+            }
+        }
+        double lse = max == Double.NEGATIVE_INFINITY ? max : max + Math.log(sum);
+        if (rule.forceEos()) {
+            int at = Arrays.binarySearch(allowed, eos);
+            float eosLp = at < 0 || lse == Double.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY
+                    : (float) (lp[base + at] - lse);
+            return forcedEos(rule, eos, eosLp);
+        }
+        if (lse == Double.NEGATIVE_INFINITY || Double.isNaN(lse)) {
+            return new Candidate[0];
+        }
+        List<Candidate> out = new ArrayList<>();
+        for (int j = 0; j < allowed.length; j++) {
+            float v = (float) (lp[base + j] - lse);
+            if (v != Float.NEGATIVE_INFINITY && !Float.isNaN(v) && !rule.bans(allowed[j])) {
+                out.add(new Candidate(-1, allowed[j], v));
+            }
+        }
+        // best first, lower id first on ties (allowed is ascending and the sort is stable)
+        out.sort((x, y) -> Float.compare(y.logprob(), x.logprob()));
+        return out.subList(0, Math.min(want, out.size())).toArray(new Candidate[0]);
     }
 
     private static Candidate[] forcedEos(RowRule rule, int eos, float lp) {

@@ -1,8 +1,12 @@
 package ai.ofa.generate;
 
+import java.util.Arrays;
+
 /**
  * Restricts the next token of a hypothesis: disallowed logits become -inf BEFORE the log-softmax, so the
  * log-probs are normalised over the allowed tokens only (as the reference does for tries and bin ranges).
+ * A constraint that can list its allowed ids ({@link #allowedIds}) lets the search read just those log-probs from
+ * the decoder's search head instead of whole vocabulary rows.
  */
 public interface Constraint {
     /**
@@ -14,17 +18,52 @@ public interface Constraint {
      */
     void apply(int sentence, int[] prefix, float[] logits, int offset, int vocab);
 
+    /** The ids allowed after {@code prefix}, ascending and distinct; null when this constraint cannot list them. */
+    default int[] allowedIds(int sentence, int[] prefix) {
+        return null;
+    }
+
     Constraint NONE = (s, p, l, o, v) -> { };
+
+    /** Lists the allowed ids per step; {@code apply} masks everything else (one rule for both search paths). */
+    interface Listing {
+        int[] allowed(int sentence, int[] prefix);
+    }
+
+    static Constraint listing(Listing listing) {
+        return new Constraint() {
+            @Override
+            public void apply(int sentence, int[] prefix, float[] logits, int offset, int vocab) {
+                int[] allowed = allowedIds(sentence, prefix);
+                BeamSearch.checkInVocabulary(allowed, vocab);
+                float[] keep = new float[allowed.length];
+                for (int i = 0; i < keep.length; i++) {
+                    keep[i] = logits[offset + allowed[i]];
+                }
+                Arrays.fill(logits, offset, offset + vocab, Float.NEGATIVE_INFINITY);
+                for (int i = 0; i < keep.length; i++) {
+                    logits[offset + allowed[i]] = keep[i];
+                }
+            }
+
+            @Override
+            public int[] allowedIds(int sentence, int[] prefix) {
+                int[] ids = listing.allowed(sentence, prefix).clone();
+                Arrays.sort(ids);
+                return ids;
+            }
+        };
+    }
 
     /** Only ids in [from, to) (e.g. the location bins), plus eos once {@code eosAfter} tokens are out. */
     static Constraint allowedRange(int from, int to, int eos, int eosAfter) {
-        return (sentence, prefix, logits, offset, vocab) -> {
-            boolean eosOk = prefix.length >= eosAfter;
-            for (int i = 0; i < vocab; i++) {
-                if ((i < from || i >= to) && !(eosOk && i == eos)) {
-                    logits[offset + i] = Float.NEGATIVE_INFINITY;
-                }
-            }
-        };
+        int[] range = new int[to - from];
+        for (int i = 0; i < range.length; i++) {
+            range[i] = from + i;
+        }
+        int[] withEos = Arrays.copyOf(range, range.length + 1);
+        withEos[range.length] = eos;
+        boolean eosInside = eos >= from && eos < to;
+        return listing((sentence, prefix) -> prefix.length >= eosAfter && !eosInside ? withEos : range);
     }
 }

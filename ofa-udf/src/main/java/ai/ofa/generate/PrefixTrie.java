@@ -47,17 +47,8 @@ public final class PrefixTrie {
         return new ArrayList<>(n.children.keySet());
     }
 
+    /** Only the children of the node each hypothesis has reached. */
     public Constraint constraint() {
-        return (sentence, prefix, logits, offset, vocab) -> {
-            List<Integer> allowed = next(prefix);
-            float[] keep = new float[allowed.size()];
-            for (int i = 0; i < keep.length; i++) {
-                keep[i] = logits[offset + allowed.get(i)];
-            }
-            java.util.Arrays.fill(logits, offset, offset + vocab, Float.NEGATIVE_INFINITY);
-            for (int i = 0; i < keep.length; i++) {
-                logits[offset + allowed.get(i)] = keep[i];
-            }
-        };
+        return Constraint.listing((sentence, prefix) -> next(prefix).stream().mapToInt(Integer::intValue).toArray());
     }
 }

@@ -70,9 +70,17 @@ final class TaskSupport {
         }
         List<List<Hypothesis>> hyps;
         try (EncodedBatch enc = encode(model, items, size)) {
-            hyps = model.generate(enc, settings, constraint == Constraint.NONE ? Constraint.NONE   // keeps the search head
-                    : (sentence, prefix, logits, off, v) ->
-                    constraint.apply(items.get(sentence).index(), prefix, logits, off, v));
+            hyps = model.generate(enc, settings, constraint == Constraint.NONE ? Constraint.NONE : new Constraint() {
+                @Override   // sentence k of this batch is item items.get(k).index() of the caller's list
+                public void apply(int sentence, int[] prefix, float[] logits, int offset, int vocab) {
+                    constraint.apply(items.get(sentence).index(), prefix, logits, offset, vocab);
+                }
+
+                @Override
+                public int[] allowedIds(int sentence, int[] prefix) {
+                    return constraint.allowedIds(items.get(sentence).index(), prefix);
+                }
+            });
         }
         for (int k = 0; k < items.size(); k++) {
             Prepared p = items.get(k);

@@ -155,14 +155,63 @@ class SearchHeadTest {
     }
 
     @Test
-    void aConstraintUsesTheFullLogitsEvenWhenAHeadExists() {
+    void listingConstraintsPickTheSameHypothesesThroughTheHead() {
+        PrefixTrie trie = new PrefixTrie();
+        trie.insert(new int[]{7, 9, 2});
+        trie.insert(new int[]{7, 11, 12, 2});
+        trie.insert(new int[]{4, 2});
+        trie.insert(new int[]{13, 2});
+        List<Constraint> constraints = List.of(Constraint.allowedRange(10, 15, IDS.eos(), 2), trie.constraint(),
+                Constraint.allowedRange(0, 0, IDS.eos(), 9));   // nothing allowed until the forced eos
+        int checked = 0;
+        for (Constraint c : constraints) {
+            for (int beam : new int[]{1, 3}) {
+                for (int[] len : new int[][]{{0, 6}, {2, 4}}) {
+                    SearchSettings s = SearchSettings.beam(beam).withMinLen(len[0]).withMaxLen(len[1]);
+                    HashDecoder full = new HashDecoder(2 * beam, 23, false, 2f);
+                    HashDecoder head = new HashDecoder(2 * beam, 23, true, 2f);
+                    List<List<Hypothesis>> a = BeamSearch.search(full, 2, IDS, s, c);
+                    List<List<Hypothesis>> b = BeamSearch.search(head, 2, IDS, s, c);
+                    String where = c + " beam " + beam + " len " + Arrays.toString(len);
+                    assertEquals(0, head.fullSteps, where);
+                    for (int i = 0; i < 2; i++) {
+                        assertEquals(a.get(i).size(), b.get(i).size(), where);
+                        for (int j = 0; j < a.get(i).size(); j++) {
+                            assertArrayEquals(a.get(i).get(j).tokens(), b.get(i).get(j).tokens(), where);
+                            assertArrayEquals(a.get(i).get(j).tokenLogprobs(), b.get(i).get(j).tokenLogprobs(), 1e-5f,
+                                    where);
+                            checked++;
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 20, "hypotheses compared: " + checked);
+    }
+
+    @Test
+    void aConstraintThatCannotListItsIdsGetsTheFullLogits() {
         HashDecoder head = new HashDecoder(2, 23, true, 1f);
-        List<List<Hypothesis>> out = BeamSearch.search(head, 1, IDS, SearchSettings.beam(2).withMaxLen(4),
-                Constraint.allowedRange(10, 15, IDS.eos(), 2));
+        Constraint onlyEven = (sentence, prefix, logits, offset, vocab) -> {
+            for (int v = 1; v < vocab; v += 2) {
+                logits[offset + v] = Float.NEGATIVE_INFINITY;
+            }
+        };
+        List<List<Hypothesis>> out = BeamSearch.search(head, 1, IDS, SearchSettings.beam(2).withMaxLen(4), onlyEven);
         assertEquals(0, head.headSteps);
         assertTrue(head.fullSteps > 0);
         for (int t : out.get(0).get(0).tokensWithoutEos(IDS.eos())) {
-            assertTrue(t >= 10 && t < 15, Arrays.toString(out.get(0).get(0).tokens()));
+            assertEquals(0, t % 2, Arrays.toString(out.get(0).get(0).tokens()));
+        }
+    }
+
+    @Test
+    void idsOutsideTheVocabularyAreRefused() {
+        Constraint tooBig = Constraint.listing((sentence, prefix) -> new int[]{3, 40});
+        for (boolean withHead : new boolean[]{true, false}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BeamSearch.search(
+                    new HashDecoder(1, 23, withHead, 1f), 1, IDS, SearchSettings.greedy(), tooBig));
+            assertTrue(e.getMessage().contains("token id 40, outside the vocabulary [0, 23)"), e.getMessage());
         }
     }
 

@@ -65,6 +65,33 @@ class SearchHeadOnnxTest {
     }
 
     @Test
+    void constrainedSearchThroughTheHeadMatchesTheJavaSideSearch() {
+        VocabularyLayout v = model.modelPackage().vocabulary();
+        ai.ofa.generate.PrefixTrie trie = new ai.ofa.generate.PrefixTrie();
+        for (String answer : List.of(" yes", " no", " two cats", " a red car")) {
+            int[] pieces = model.tokenizer().encode(answer);
+            int[] withEos = java.util.Arrays.copyOf(pieces, pieces.length + 1);
+            withEos[pieces.length] = model.modelPackage().specialIds().eos();
+            trie.insert(withEos);
+        }
+        List<Constraint> listing = List.of(Constraint.allowedRange(v.binFirstId(), v.binFirstId() + v.numBins(),
+                model.modelPackage().specialIds().eos(), 4), trie.constraint());
+        SearchSettings s = SearchSettings.beam(5).withMaxLen(6);
+        for (Constraint c : listing) {
+            Constraint hidden = c::apply;   // the same rule, unable to list its ids: full logits in Java
+            List<List<Hypothesis>> head = model.generate(encoded, s, c);
+            List<List<Hypothesis>> java = model.generate(encoded, s, hidden);
+            for (int i = 0; i < 2; i++) {
+                assertEquals(java.get(i).size(), head.get(i).size());
+                for (int j = 0; j < java.get(i).size(); j++) {
+                    assertArrayEquals(java.get(i).get(j).tokens(), head.get(i).get(j).tokens());
+                    assertArrayEquals(java.get(i).get(j).tokenLogprobs(), head.get(i).get(j).tokenLogprobs(), 1e-5f);
+                }
+            }
+        }
+    }
+
+    @Test
     void teacherForcedLogprobsMatchTheFullLogits() {
         List<int[]> targets = List.of(new int[]{10, 20, 30, 2}, new int[]{70, 2}, new int[]{40, 2},
                 new int[]{50, 60, 2});
