@@ -299,16 +299,29 @@ public final class BeamSearch {
         if (lse == Double.NEGATIVE_INFINITY || Double.isNaN(lse)) {
             return new Candidate[0];
         }
-        List<Candidate> out = new ArrayList<>();
-        for (int j = 0; j < allowed.length; j++) {
+        int[] best = new int[want];
+        float[] bestLp = new float[want];
+        int filled = 0;
+        for (int j = 0; j < allowed.length; j++) {   // ascending ids: strict > keeps lower ids first on ties
             float v = (float) (lp[base + j] - lse);
-            if (v != Float.NEGATIVE_INFINITY && !Float.isNaN(v) && !rule.bans(allowed[j])) {
-                out.add(new Candidate(-1, allowed[j], v));
+            if (v == Float.NEGATIVE_INFINITY || Float.isNaN(v) || (filled == want && v <= bestLp[want - 1])
+                    || rule.bans(allowed[j])) {
+                continue;
             }
+            int pos = filled < want ? filled++ : want - 1;
+            while (pos > 0 && bestLp[pos - 1] < v) {
+                bestLp[pos] = bestLp[pos - 1];
+                best[pos] = best[pos - 1];
+                pos--;
+            }
+            bestLp[pos] = v;
+            best[pos] = allowed[j];
         }
-        // best first, lower id first on ties (allowed is ascending and the sort is stable)
-        out.sort((x, y) -> Float.compare(y.logprob(), x.logprob()));
-        return out.subList(0, Math.min(want, out.size())).toArray(new Candidate[0]);
+        Candidate[] out = new Candidate[filled];
+        for (int i = 0; i < filled; i++) {
+            out[i] = new Candidate(-1, best[i], bestLp[i]);
+        }
+        return out;
     }
 
     private static Candidate[] forcedEos(RowRule rule, int eos, float lp) {

@@ -25,7 +25,7 @@ public interface Constraint {
 
     Constraint NONE = (s, p, l, o, v) -> { };
 
-    /** Lists the allowed ids per step; {@code apply} masks everything else (one rule for both search paths). */
+    /** Lists the allowed ids per step, ascending and distinct; {@code apply} masks everything else. */
     interface Listing {
         int[] allowed(int sentence, int[] prefix);
     }
@@ -48,8 +48,13 @@ public interface Constraint {
 
             @Override
             public int[] allowedIds(int sentence, int[] prefix) {
-                int[] ids = listing.allowed(sentence, prefix).clone();
-                Arrays.sort(ids);
+                int[] ids = listing.allowed(sentence, prefix);
+                for (int i = 1; i < ids.length; i++) {
+                    if (ids[i] <= ids[i - 1]) {
+                        throw new IllegalArgumentException("A listing constraint must give ascending, distinct ids; "
+                                + "got " + ids[i - 1] + " before " + ids[i]);
+                    }
+                }
                 return ids;
             }
         };
@@ -63,6 +68,7 @@ public interface Constraint {
         }
         int[] withEos = Arrays.copyOf(range, range.length + 1);
         withEos[range.length] = eos;
+        Arrays.sort(withEos);
         boolean eosInside = eos >= from && eos < to;
         return listing((sentence, prefix) -> prefix.length >= eosAfter && !eosInside ? withEos : range);
     }

@@ -49,6 +49,7 @@ public final class PrefixTrie {
 
     /** Only the children of the node each hypothesis has reached. */
     public Constraint constraint() {
-        return Constraint.listing((sentence, prefix) -> next(prefix).stream().mapToInt(Integer::intValue).toArray());
+        return Constraint.listing((sentence, prefix) -> next(prefix).stream().mapToInt(Integer::intValue).sorted()
+                .toArray());
     }
 }
