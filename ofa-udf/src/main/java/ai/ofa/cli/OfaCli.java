@@ -39,7 +39,7 @@ import java.util.Set;
  * <pre>./ofa caption --image photo.jpg --json</pre>
  */
 public final class OfaCli {
-    static final Set<String> FLAGS = Set.of("json", "trie", "help");
+    static final Set<String> FLAGS = Set.of("json", "trie", "help", "spin-wait");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -90,7 +90,7 @@ public final class OfaCli {
 
     static String help(String cmd) {
         String common = "  --model PKG (default: the bundled package)  --image FILE  --json  --device cpu|cuda:N"
-                + "  --threads N\n  decoding: --beam N --max-len N --min-len N --no-repeat-ngram N";
+                + "  --threads N  --spin-wait\n  decoding: --beam N --max-len N --min-len N --no-repeat-ngram N";
         return switch (cmd) {
             case "caption", "detect" -> "ofa " + cmd + " --image FILE\n" + common;
             case "ground" -> "ofa ground --image FILE --text \"the man on the left\"\n" + common;
@@ -142,7 +142,7 @@ public final class OfaCli {
     static SessionSettings sessionSettings(Args a) {
         int threads = a.intOr("threads", Math.max(1, Runtime.getRuntime().availableProcessors()));
         return new SessionSettings(Device.parse(a.getOr("device", "cpu")), threads,
-                SessionSettings.Optimization.ALL);
+                SessionSettings.Optimization.ALL, a.flag("spin-wait"));
     }
 
     static SearchSettings decoding(Args a, SearchSettings defaults) {

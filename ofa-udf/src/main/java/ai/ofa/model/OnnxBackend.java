@@ -71,6 +71,7 @@ public final class OnnxBackend implements AutoCloseable {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(settings.intraOpThreads());
             options.setInterOpNumThreads(1);
+            allowSpinning(options);
             options.setOptimizationLevel(switch (settings.optimization()) {
                 case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
                 case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
@@ -111,11 +112,16 @@ public final class OnnxBackend implements AutoCloseable {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(settings.intraOpThreads());
             options.setInterOpNumThreads(1);
+            allowSpinning(options);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             return env.createSession(graph, options);
         } catch (OrtException e) {
             throw new IllegalStateException("Cannot load the search head " + SEARCH_HEAD + ": " + e.getMessage(), e);
         }
+    }
+
+    private void allowSpinning(OrtSession.SessionOptions options) throws OrtException {
+        options.addConfigEntry("session.intra_op.allow_spinning", settings.spinWait() ? "1" : "0");
     }
 
     private static void addCuda(OrtSession.SessionOptions options, int deviceId) {
