@@ -12,12 +12,16 @@ echo "bench: preparing the OFA-tiny-shaped package in $OUT (once)"
 PYTHONPATH="$ROOT/export" /usr/bin/python3 -m ofa_export.bench prepare --output "$OUT"
 java_out=$("$ROOT/ofa" bench-java --model "$OUT/package" --image "$IMAGE" --batches 1,8 --threads "$THREADS" --repeats 4)
 echo "$java_out"
+long_out=$("$ROOT/ofa" bench-java --model "$OUT/package" --image "$IMAGE" --batches 8 --threads "$THREADS" --repeats 1 \
+  --steps 64)
+echo "$long_out"
 torch_out=$(PYTHONPATH="$ROOT/export" /usr/bin/python3 -m ofa_export.bench run --checkpoint "$OUT/checkpoint" \
   --image "$IMAGE" --batches 1 8 --threads "$THREADS")
 echo "$torch_out"
-/usr/bin/python3 - "$java_out" "$torch_out" "$THREADS" <<'PY'
+/usr/bin/python3 - "$java_out" "$torch_out" "$THREADS" "$long_out" <<'PY'
 import json, sys
 java = {r["batch"]: r for r in map(json.loads, sys.argv[1].splitlines())}
+long = json.loads(sys.argv[4].splitlines()[-1])
 torch = {r["batch"]: r for r in map(json.loads, sys.argv[2].splitlines())}
 print(f"\ncaption, beam 5, 480 px, 16 decoder steps, {sys.argv[3]} threads, OFA-tiny shapes")
 print(f"{'batch':>5} {'java img/s':>10} {'torch img/s':>11} {'ratio':>6} {'java enc ms':>11} {'torch enc ms':>12} "
@@ -33,6 +37,8 @@ for b in sorted(java):
     j = java[b]
     print(f"java batch {b}: mean decoder step with the ONNX search head {j['decoder_ms_per_step_mean']:.1f} ms, "
           f"with the search in Java on full logits {j['decoder_ms_per_step_java_search']:.1f} ms")
+print(f"java batch 8, 64 steps (KV cache: flat step cost means linear total): steps 1-4 "
+      f"{long['decoder_ms_per_step_first4']:.1f} ms, steps 61-64 {long['decoder_ms_per_step_last4']:.1f} ms")
 if 1 in java and 8 in java:
     per1 = 1 / java[1]["images_per_s"]
     per8 = 1 / java[8]["images_per_s"]

@@ -22,7 +22,8 @@ import java.util.List;
  * logits instead of the ONNX search head) and end-to-end images/s with the caption settings, plus peak RSS. Figures are printed as one JSON line per batch size, never asserted.
  */
 final class Bench {
-    static final String HELP = "ofa bench [--model PKG] --image FILE [--batches 1,8] [--repeats 3] [--threads N]\n"
+    static final String HELP = "ofa bench [--model PKG] --image FILE [--batches 1,8] [--repeats 3] [--threads N] "
+            + "[--steps 16]\n"
             + "  (the ./ofa bench wrapper builds an OFA-tiny-shaped package and compares with PyTorch eager)";
 
     private Bench() {
@@ -32,6 +33,10 @@ final class Bench {
         Path image = Path.of(a.required("image"));
         byte[] bytes = Files.readAllBytes(image);
         int repeats = a.intOr("repeats", 3);
+        int steps = a.intOr("steps", 16);
+        if (steps < 2 || steps > 200) {
+            throw new IllegalArgumentException("--steps must be in [2, 200], got " + steps);
+        }
         try (OfaModel model = OfaModel.load(OfaCli.modelPath(a), OfaCli.sessionSettings(a))) {
             RgbImage img = model.imageDecoder().decode(bytes);
             int size = model.modelPackage().image().resolutionFor("caption");
@@ -45,7 +50,7 @@ final class Bench {
                 try (EncodedBatch warm = model.encode(imgs, prompts, size)) {
                     timeSteps(model, warm, 2, Constraint.NONE);
                     // the same steps with the search done in Java on full logits (what any constraint needs)
-                    javaSearch = timeSteps(model, warm, 16, JAVA_SIDE_SEARCH);
+                    javaSearch = timeSteps(model, warm, steps, JAVA_SIDE_SEARCH);
                 }
                 double best = Double.MAX_VALUE;
                 double encMs = 0;
@@ -53,25 +58,25 @@ final class Bench {
                 for (int r = 0; r < repeats; r++) {
                     long t0 = System.nanoTime();
                     double e;
-                    double[] steps;
+                    double[] stepTimes;
                     try (EncodedBatch enc = model.encode(imgs, prompts, size)) {
                         e = (System.nanoTime() - t0) / 1e6;
-                        steps = timeSteps(model, enc, 16, Constraint.NONE);
+                        stepTimes = timeSteps(model, enc, steps, Constraint.NONE);
                     }
                     double total = (System.nanoTime() - t0) / 1e9;
                     if (total < best) {
                         best = total;
                         encMs = e;
-                        stepMs = steps;
+                        stepMs = stepTimes;
                     }
                 }
                 long t1 = System.nanoTime();
                 new Captioning(model).run(images);
                 double captionS = (System.nanoTime() - t1) / 1e9;
-                out.printf("{\"runtime\":\"java-onnxruntime\",\"batch\":%d,\"images_per_s\":%.3f,\"encoder_ms\":%.1f,"
+                out.printf("{\"runtime\":\"java-onnxruntime\",\"batch\":%d,\"steps\":%d,\"images_per_s\":%.3f,\"encoder_ms\":%.1f,"
                                 + "\"decoder_ms_per_step_first4\":%.2f,\"decoder_ms_per_step_last4\":%.2f,"
                                 + "\"decoder_ms_per_step_mean\":%.2f,\"decoder_ms_per_step_java_search\":%.2f,\"caption_task_images_per_s\":%.3f,\"peak_rss_mb\":%d,\"device\":\"%s\","
-                                + "\"providers\":\"%s\"}%n", batch, batch / best, encMs,
+                                + "\"providers\":\"%s\"}%n", batch, steps, batch / best, encMs,
                         mean(stepMs, 0, 4), mean(stepMs, stepMs.length - 4, stepMs.length),
                         mean(stepMs, 0, stepMs.length), mean(javaSearch, 0, javaSearch.length), batch / captionS,
                         peakRssMb(), model.backend().settings().device(),
