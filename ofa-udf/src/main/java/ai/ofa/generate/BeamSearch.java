@@ -231,29 +231,14 @@ public final class BeamSearch {
         if (lse == Float.NEGATIVE_INFINITY || Float.isNaN(lse)) {
             return new Candidate[0];
         }
-        int[] best = new int[want];
-        float[] bestLogit = new float[want];
-        int filled = 0;
+        Best best = new Best(want);
         for (int v = 0; v < vocab; v++) {
             float x = logits[off + v];
-            if (x == Float.NEGATIVE_INFINITY || Float.isNaN(x) || (filled == want && x <= bestLogit[want - 1])
-                    || rule.bans(v)) {
-                continue;
+            if (x != Float.NEGATIVE_INFINITY && !Float.isNaN(x) && best.wouldTake(x) && !rule.bans(v)) {
+                best.offer(v, x);
             }
-            int pos = filled < want ? filled++ : want - 1;   // sorted insertion; strict > keeps lower ids first
-            while (pos > 0 && bestLogit[pos - 1] < x) {
-                bestLogit[pos] = bestLogit[pos - 1];
-                best[pos] = best[pos - 1];
-                pos--;
-            }
-            bestLogit[pos] = x;
-            best[pos] = v;
         }
-        Candidate[] out = new Candidate[filled];
-        for (int i = 0; i < filled; i++) {
-            out[i] = new Candidate(-1, best[i], bestLogit[i] - lse);
-        }
-        return out;
+        return best.candidates((float) -lse);
     }
 
     /** The row's best {@code want} allowed tokens from the search head's top-k (k covers every banned id). */
@@ -299,29 +284,50 @@ public final class BeamSearch {
         if (lse == Double.NEGATIVE_INFINITY || Double.isNaN(lse)) {
             return new Candidate[0];
         }
-        int[] best = new int[want];
-        float[] bestLp = new float[want];
-        int filled = 0;
-        for (int j = 0; j < allowed.length; j++) {   // ascending ids: strict > keeps lower ids first on ties
+        Best best = new Best(want);
+        for (int j = 0; j < allowed.length; j++) {   // ascending ids, so ties keep the lower id first
             float v = (float) (lp[base + j] - lse);
-            if (v == Float.NEGATIVE_INFINITY || Float.isNaN(v) || (filled == want && v <= bestLp[want - 1])
-                    || rule.bans(allowed[j])) {
-                continue;
+            if (v != Float.NEGATIVE_INFINITY && !Float.isNaN(v) && best.wouldTake(v) && !rule.bans(allowed[j])) {
+                best.offer(allowed[j], v);
             }
-            int pos = filled < want ? filled++ : want - 1;
-            while (pos > 0 && bestLp[pos - 1] < v) {
-                bestLp[pos] = bestLp[pos - 1];
-                best[pos] = best[pos - 1];
+        }
+        return best.candidates(0f);
+    }
+
+    /** The best n (id, value) pairs offered, highest first; offers come in id order, so ties keep lower ids first. */
+    private static final class Best {
+        private final int[] ids;
+        private final float[] values;
+        private int filled;
+
+        Best(int n) {
+            ids = new int[n];
+            values = new float[n];
+        }
+
+        boolean wouldTake(float value) {
+            return filled < values.length || value > values[values.length - 1];
+        }
+
+        void offer(int id, float value) {
+            int pos = filled < values.length ? filled++ : values.length - 1;   // strict > below: stable on ties
+            while (pos > 0 && values[pos - 1] < value) {
+                values[pos] = values[pos - 1];
+                ids[pos] = ids[pos - 1];
                 pos--;
             }
-            bestLp[pos] = v;
-            best[pos] = allowed[j];
+            values[pos] = value;
+            ids[pos] = id;
         }
-        Candidate[] out = new Candidate[filled];
-        for (int i = 0; i < filled; i++) {
-            out[i] = new Candidate(-1, best[i], bestLp[i]);
+
+        /** The pairs as candidates (row unset) with log-prob value + shift. */
+        Candidate[] candidates(float shift) {
+            Candidate[] out = new Candidate[filled];
+            for (int i = 0; i < filled; i++) {
+                out[i] = new Candidate(-1, ids[i], values[i] + shift);
+            }
+            return out;
         }
-        return out;
     }
 
     private static Candidate[] forcedEos(RowRule rule, int eos, float lp) {

@@ -16,13 +16,19 @@ class BeamSearchTest {
     static final int V = 8;
 
     /** A toy model whose next-token logits are a function of the row's whole history (so reorders must be right). */
-    static final class ToyDecoder implements IncrementalDecoder {
+    static class ToyDecoder implements IncrementalDecoder {
         final Function<int[], float[]> next;
+        final int vocab;
         List<int[]> histories = new ArrayList<>();
         int calls;
 
         ToyDecoder(int rows, Function<int[], float[]> next) {
+            this(rows, V, next);
+        }
+
+        ToyDecoder(int rows, int vocab, Function<int[], float[]> next) {
             this.next = next;
+            this.vocab = vocab;
             for (int i = 0; i < rows; i++) {
                 histories.add(new int[0]);
             }
@@ -30,19 +36,19 @@ class BeamSearchTest {
 
         @Override
         public int vocabSize() {
-            return V;
+            return vocab;
         }
 
         @Override
         public float[] step(long[] tokens) {
             calls++;
             assertEquals(histories.size(), tokens.length, "rows fed == rows kept");
-            float[] out = new float[tokens.length * V];
+            float[] out = new float[tokens.length * vocab];
             for (int r = 0; r < tokens.length; r++) {
                 int[] h = Arrays.copyOf(histories.get(r), histories.get(r).length + 1);
                 h[h.length - 1] = (int) tokens[r];
                 histories.set(r, h);
-                System.arraycopy(next.apply(h), 0, out, r * V, V);
+                System.arraycopy(next.apply(h), 0, out, r * vocab, vocab);
             }
             return out;
         }

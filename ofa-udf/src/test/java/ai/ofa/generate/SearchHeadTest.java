@@ -22,25 +22,18 @@ class SearchHeadTest {
     static final BeamSearch.Ids IDS = new BeamSearch.Ids(0, 2, 1);
 
     /** Logits are a seeded function of the row's history; optionally answers {@link #stepTop} itself. */
-    static final class HashDecoder implements IncrementalDecoder {
-        final int vocab;
+    static final class HashDecoder extends BeamSearchTest.ToyDecoder {
         final boolean head;
-        final float spread;
-        List<int[]> histories = new ArrayList<>();
         int fullSteps;
         int headSteps;
         int largestK;
 
         HashDecoder(int rows, int vocab, boolean head, float spread) {
-            this.vocab = vocab;
+            super(rows, vocab, h -> next(h, vocab, spread));
             this.head = head;
-            this.spread = spread;
-            for (int i = 0; i < rows; i++) {
-                histories.add(new int[0]);
-            }
         }
 
-        float[] next(int[] h) {
+        static float[] next(int[] h, int vocab, float spread) {
             Random r = new Random(Arrays.hashCode(h) * 31L + 7);
             float[] l = new float[vocab];
             for (int v = 0; v < vocab; v++) {
@@ -53,27 +46,10 @@ class SearchHeadTest {
             return l;
         }
 
-        private float[] feed(long[] tokens) {
-            assertEquals(histories.size(), tokens.length);
-            float[] out = new float[tokens.length * vocab];
-            for (int r = 0; r < tokens.length; r++) {
-                int[] h = Arrays.copyOf(histories.get(r), histories.get(r).length + 1);
-                h[h.length - 1] = (int) tokens[r];
-                histories.set(r, h);
-                System.arraycopy(next(h), 0, out, r * vocab, vocab);
-            }
-            return out;
-        }
-
-        @Override
-        public int vocabSize() {
-            return vocab;
-        }
-
         @Override
         public float[] step(long[] tokens) {
             fullSteps++;
-            return feed(tokens);
+            return super.step(tokens);
         }
 
         @Override
@@ -85,7 +61,7 @@ class SearchHeadTest {
         public TopLogprobs stepTop(long[] tokens, int k, int[] wanted, int perRow) {
             headSteps++;
             largestK = Math.max(largestK, k);
-            float[] logits = feed(tokens);
+            float[] logits = super.step(tokens);
             int rows = tokens.length;
             float[] top = new float[rows * k];
             int[] ids = new int[rows * k];
@@ -104,15 +80,6 @@ class SearchHeadTest {
                 }
             }
             return new TopLogprobs(k, top, ids, perRow, got);
-        }
-
-        @Override
-        public void reorder(int[] order) {
-            List<int[]> n = new ArrayList<>();
-            for (int o : order) {
-                n.add(histories.get(o));
-            }
-            histories = n;
         }
     }
 

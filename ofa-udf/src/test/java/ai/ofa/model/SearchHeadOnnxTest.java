@@ -114,17 +114,8 @@ class SearchHeadOnnxTest {
         for (int r = 0; r < 4; r++) {
             assertEquals(targets.get(r).length, viaHead[r].length);
             for (int i = 0; i < targets.get(r).length; i++) {
-                int off = (r * width + i) * vocab;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int v = 0; v < vocab; v++) {
-                    max = Math.max(max, logits[off + v]);
-                }
-                double sum = 0;
-                for (int v = 0; v < vocab; v++) {
-                    sum += Math.exp(logits[off + v] - max);
-                }
-                double expected = logits[off + targets.get(r)[i]] - max - Math.log(sum);
-                assertEquals(expected, viaHead[r][i], 1e-5, "target " + r + " token " + i);
+                double[] lp = ReferenceFixtureOnnxTest.logSoftmax(logits, (r * width + i) * vocab, vocab);
+                assertEquals(lp[targets.get(r)[i]], viaHead[r][i], 1e-5, "target " + r + " token " + i);
             }
         }
     }
