@@ -11,10 +11,17 @@ import ai.ofa.text.BpeTokenizer;
 import ai.ofa.text.TokenLayout;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * A loaded OFA model package: tokenizer, image preprocessing and the ONNX graphs on one device. Thread-safe; one
@@ -36,6 +43,7 @@ public final class OfaModel implements AutoCloseable {
     private final BpeTokenizer tokenizer;
     private final ImageDecoder decoder;
     private final boolean shared;
+    private ExecutorService workers;   // per-item preprocessing when intra-op threads > 1; made on first use
 
     private OfaModel(ModelPackage pkg, SessionSettings settings, boolean shared) {
         this.pkg = pkg;
@@ -73,6 +81,59 @@ public final class OfaModel implements AutoCloseable {
         return decoder;
     }
 
+    /**
+     * Runs {@code work} for items 0..n-1 on as many threads as the session's intra-op threads (on the calling thread
+     * alone when that is 1, as in Spark's one task per core): image decoding and resizing, which would otherwise
+     * leave the other cores idle between ONNX Runtime calls. The first failure is rethrown after all items ran.
+     */
+    public void forEachItem(int n, IntConsumer work) {
+        int threads = Math.min(n, backend.settings().intraOpThreads());
+        if (threads <= 1) {
+            for (int i = 0; i < n; i++) {
+                work.accept(i);
+            }
+            return;
+        }
+        List<Future<?>> running = new ArrayList<>(n);
+        ExecutorService pool = workers();
+        for (int i = 0; i < n; i++) {
+            int item = i;
+            running.add(pool.submit(() -> work.accept(item)));
+        }
+        RuntimeException first = null;
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                if (first == null) {
+                    first = cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while preprocessing a batch", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private synchronized ExecutorService workers() {
+        if (workers == null) {
+            AtomicInteger count = new AtomicInteger();
+            workers = Executors.newFixedThreadPool(backend.settings().intraOpThreads(), r -> {
+                Thread t = new Thread(r, "ofa-preprocess-" + count.incrementAndGet());
+                t.setDaemon(true);   // shared models live as long as the JVM; their workers must not keep it alive
+                return t;
+            });
+        }
+        return workers;
+    }
+
     public BeamSearch.Ids ids() {
         SpecialIds s = pkg.specialIds();
         return new BeamSearch.Ids(s.bos(), s.eos(), s.pad());
@@ -96,10 +157,8 @@ public final class OfaModel implements AutoCloseable {
         int batch = images.size();
         float[] pixels = new float[batch * 3 * size * size];
         ImageSettings is = pkg.image();
-        for (int b = 0; b < batch; b++) {
-            ImagePreprocessor.normalize(ImagePreprocessor.resize(images.get(b), size), size, is.mean(), is.std(),
-                    pixels, b * 3 * size * size);
-        }
+        forEachItem(batch, b -> ImagePreprocessor.normalize(ImagePreprocessor.resize(images.get(b), size), size,
+                is.mean(), is.std(), pixels, b * 3 * size * size));
         long[] ids = new long[batch * maxLen];
         java.util.Arrays.fill(ids, pkg.specialIds().pad());
         for (int b = 0; b < batch; b++) {
@@ -194,6 +253,11 @@ public final class OfaModel implements AutoCloseable {
     public void close() {
         if (!shared) {
             backend.close();
+            synchronized (this) {
+                if (workers != null) {
+                    workers.shutdownNow();
+                }
+            }
         }
     }
 

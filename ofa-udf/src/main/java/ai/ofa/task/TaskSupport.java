@@ -24,12 +24,12 @@ final class TaskSupport {
     private TaskSupport() {
     }
 
-    /** Decodes item i's image and builds its prompt; errors name the item. */
+    /** Decodes item i's image and builds its prompt, items in parallel where the model allows; errors name the item. */
     static <T> List<Prepared> prepare(OfaModel model, List<byte[]> images, IntFunction<String> prompt,
                                       List<Outcome<T>> out) {
-        List<Prepared> ok = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            out.add(null);
+        Prepared[] prepared = new Prepared[images.size()];
+        String[] errors = new String[images.size()];
+        model.forEachItem(images.size(), i -> {
             try {
                 byte[] bytes = images.get(i);
                 if (bytes == null) {
@@ -43,9 +43,16 @@ final class TaskSupport {
                     throw new IllegalArgumentException("Prompt of " + ids.length + " tokens exceeds the limit of "
                             + limit + " tokens");
                 }
-                ok.add(new Prepared(i, img, ids));
+                prepared[i] = new Prepared(i, img, ids);
             } catch (RuntimeException e) {
-                out.set(i, Outcome.failed("item " + i + ": " + e.getMessage()));
+                errors[i] = "item " + i + ": " + e.getMessage();
+            }
+        });
+        List<Prepared> ok = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            out.add(errors[i] == null ? null : Outcome.failed(errors[i]));
+            if (prepared[i] != null) {
+                ok.add(prepared[i]);
             }
         }
         return ok;
