@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * Captioning throughput of the Java runtime: for each batch size, encoder ms, decoder ms per step (from one
  * beam-5 pass of fixed length, so every step does the same work; also with the search done in Java on the full
- * logits instead of the ONNX search head) and end-to-end images/s with the caption settings, plus peak RSS. Figures are printed as one JSON line per batch size, never asserted.
+ * logits instead of the ONNX search head) and end-to-end images/s with the caption settings, plus peak RSS.
+ * Figures are printed as one JSON line per batch size, never asserted.
  */
 final class Bench {
     static final String HELP = "ofa bench [--model PKG] --image FILE [--batches 1,8] [--repeats 3] [--threads N] "
@@ -73,9 +74,11 @@ final class Bench {
                 long t1 = System.nanoTime();
                 new Captioning(model).run(images);
                 double captionS = (System.nanoTime() - t1) / 1e9;
-                out.printf("{\"runtime\":\"java-onnxruntime\",\"batch\":%d,\"steps\":%d,\"images_per_s\":%.3f,\"encoder_ms\":%.1f,"
+                out.printf("{\"runtime\":\"java-onnxruntime\",\"batch\":%d,\"steps\":%d,\"images_per_s\":%.3f,"
+                                + "\"encoder_ms\":%.1f,"
                                 + "\"decoder_ms_per_step_first4\":%.2f,\"decoder_ms_per_step_last4\":%.2f,"
-                                + "\"decoder_ms_per_step_mean\":%.2f,\"decoder_ms_per_step_java_search\":%.2f,\"caption_task_images_per_s\":%.3f,\"peak_rss_mb\":%d,\"device\":\"%s\","
+                                + "\"decoder_ms_per_step_mean\":%.2f,\"decoder_ms_per_step_java_search\":%.2f,"
+                                + "\"caption_task_images_per_s\":%.3f,\"peak_rss_mb\":%d,\"device\":\"%s\","
                                 + "\"providers\":\"%s\"}%n", batch, steps, batch / best, encMs,
                         mean(stepMs, 0, 4), mean(stepMs, stepMs.length - 4, stepMs.length),
                         mean(stepMs, 0, stepMs.length), mean(javaSearch, 0, javaSearch.length), batch / captionS,

@@ -264,29 +264,18 @@ public final class BeamSearch {
     private static Candidate[] fromAllowed(TopLogprobs top, int r, int[] allowed, RowRule rule, int want, int eos) {
         float[] lp = top.wanted();
         int base = r * top.perRow();
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < allowed.length; j++) {
-            max = Math.max(max, lp[base + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < allowed.length; j++) {
-            if (lp[base + j] != Float.NEGATIVE_INFINITY) {
-                sum += Math.exp(lp[base + j] - max);
-            }
-        }
-        double lse = max == Double.NEGATIVE_INFINITY ? max : max + Math.log(sum);
+        float lse = logSumExp(lp, base, allowed.length);   // the allowed ids' share of the full distribution
         if (rule.forceEos()) {
             int at = Arrays.binarySearch(allowed, eos);
-            float eosLp = at < 0 || lse == Double.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY
-                    : (float) (lp[base + at] - lse);
+            float eosLp = at < 0 || lse == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : lp[base + at] - lse;
             return forcedEos(rule, eos, eosLp);
         }
-        if (lse == Double.NEGATIVE_INFINITY || Double.isNaN(lse)) {
+        if (lse == Float.NEGATIVE_INFINITY || Float.isNaN(lse)) {
             return new Candidate[0];
         }
         Best best = new Best(want);
         for (int j = 0; j < allowed.length; j++) {   // ascending ids, so ties keep the lower id first
-            float v = (float) (lp[base + j] - lse);
+            float v = lp[base + j] - lse;
             if (v != Float.NEGATIVE_INFINITY && !Float.isNaN(v) && best.wouldTake(v) && !rule.bans(allowed[j])) {
                 best.offer(allowed[j], v);
             }
@@ -344,35 +333,23 @@ public final class BeamSearch {
     private static List<Candidate> topCandidates(Row[] rows, Candidate[][] perRow, int firstRow, int rowCount,
                                                  int k) {
         List<Candidate> all = new ArrayList<>();
-        List<Float> scores = new ArrayList<>();
         for (int b = 0; b < rowCount; b++) {
             int r = firstRow + b;
             for (Candidate c : perRow[r]) {
                 float sc = rows[r].score + c.logprob();
                 if (sc != Float.NEGATIVE_INFINITY && !Float.isNaN(sc)) {
                     all.add(new Candidate(r, c.token(), c.logprob()));
-                    scores.add(sc);
                 }
             }
         }
-        Integer[] idx = new Integer[all.size()];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (x, y) -> {
-            int byScore = Float.compare(scores.get(y), scores.get(x));
+        all.sort((x, y) -> {
+            int byScore = Float.compare(rows[y.row()].score + y.logprob(), rows[x.row()].score + x.logprob());
             if (byScore != 0) {
                 return byScore;
             }
-            Candidate cx = all.get(x);
-            Candidate cy = all.get(y);
-            return cx.row() != cy.row() ? Integer.compare(cx.row(), cy.row()) : Integer.compare(cx.token(), cy.token());
+            return x.row() != y.row() ? Integer.compare(x.row(), y.row()) : Integer.compare(x.token(), y.token());
         });
-        List<Candidate> out = new ArrayList<>(Math.min(k, idx.length));
-        for (int i = 0; i < idx.length && i < k; i++) {
-            out.add(all.get(idx[i]));
-        }
-        return out;
+        return all.subList(0, Math.min(k, all.size()));
     }
 
     /** log(sum(exp(x))) of one row, computed around its maximum; -inf for an all -inf row. */

@@ -215,20 +215,17 @@ public final class OfaModel implements AutoCloseable {
         if (width + 1 > pkg.config().maxPositions()) {
             throw new IllegalArgumentException("Target of " + width + " tokens exceeds the decoder's limit");
         }
-        long[] input = new long[n * width];
+        long[] input = new long[n * width];    // bos + target shifted right: position i predicts target[i]
+        long[] wanted = new long[n * width];
         java.util.Arrays.fill(input, pkg.specialIds().pad());
         for (int r = 0; r < n; r++) {
             int[] t = targets.get(r);
             input[r * width] = pkg.specialIds().bos();
-            for (int i = 0; i + 1 < t.length; i++) {
-                input[r * width + i + 1] = t[i];
-            }
-        }
-        long[] wanted = new long[n * width];
-        for (int r = 0; r < n; r++) {
-            int[] t = targets.get(r);
             for (int i = 0; i < t.length; i++) {
                 wanted[r * width + i] = t[i];
+                if (i + 1 < t.length) {
+                    input[r * width + i + 1] = t[i];
+                }
             }
         }
         float[] lp;

@@ -68,16 +68,12 @@ public final class OnnxBackend implements AutoCloseable {
 
     private OrtSession createSession(String graph) {
         GraphSpec spec = pkg.graph(graph);
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(settings.intraOpThreads());
-            options.setInterOpNumThreads(1);
-            allowSpinning(options);
-            options.setOptimizationLevel(switch (settings.optimization()) {
-                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
-                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
-                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
-                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
-            });
+        try (OrtSession.SessionOptions options = options(switch (settings.optimization()) {
+            case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+            case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+            case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+            case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+        })) {
             if (settings.device().kind() == Device.Kind.CUDA) {
                 addCuda(options, settings.device().id());
             }
@@ -109,19 +105,26 @@ public final class OnnxBackend implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read resource " + SEARCH_HEAD + ": " + e.getMessage(), e);
         }
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(settings.intraOpThreads());
-            options.setInterOpNumThreads(1);
-            allowSpinning(options);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions options = options(OrtSession.SessionOptions.OptLevel.ALL_OPT)) {
             return env.createSession(graph, options);
         } catch (OrtException e) {
             throw new IllegalStateException("Cannot load the search head " + SEARCH_HEAD + ": " + e.getMessage(), e);
         }
     }
 
-    private void allowSpinning(OrtSession.SessionOptions options) throws OrtException {
-        options.addConfigEntry("session.intra_op.allow_spinning", settings.spinWait() ? "1" : "0");
+    /** CPU options from the settings (threads, spinning) at the given optimisation level; the caller closes them. */
+    private OrtSession.SessionOptions options(OrtSession.SessionOptions.OptLevel level) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+            options.setInterOpNumThreads(1);
+            options.addConfigEntry("session.intra_op.allow_spinning", settings.spinWait() ? "1" : "0");
+            options.setOptimizationLevel(level);
+            return options;
+        } catch (OrtException | RuntimeException e) {
+            options.close();
+            throw e;
+        }
     }
 
     private static void addCuda(OrtSession.SessionOptions options, int deviceId) {
@@ -188,9 +191,7 @@ public final class OnnxBackend implements AutoCloseable {
      * Inputs may be Java arrays or {@link Native} values.
      */
     public Outputs runNative(String graph, Map<String, ?> inputs) {
-        if (closed) {
-            throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
-        }
+        ensureOpen();
         OrtSession session = sessions.get(graph);
         if (session == null) {
             throw new IllegalArgumentException("Unknown graph '" + graph + "', expected one of " + sessions.keySet());
@@ -234,9 +235,7 @@ public final class OnnxBackend implements AutoCloseable {
      * {@code gathered_logprobs}.
      */
     public Outputs runSearchHead(Native logits, int k, Longs gatherIds) {
-        if (closed) {
-            throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
-        }
+        ensureOpen();
         long vocab = logits.shape()[logits.shape().length - 1];
         if (k < 1 || k > vocab) {
             throw new IllegalArgumentException("Search head k = " + k + " is out of range [1, " + vocab + "]");
@@ -247,6 +246,12 @@ public final class OnnxBackend implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed running the search head on logits "
                     + java.util.Arrays.toString(logits.shape()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
         }
     }
 
