@@ -23,3 +23,5 @@ if [ ! -f "$OUT/tokenizer/corpus.json" ]; then
 fi
 
 PYTHONPATH="$ROOT/export" /usr/bin/python3 -m ofa_export.pillow_reference --output "$OUT/pillow"
+
+PYTHONPATH="$ROOT/export" /usr/bin/python3 -m ofa_export.real_images --output "$OUT/real-images"

@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import io
 import json
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -107,9 +108,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--output", required=True, type=Path)
     args = p.parse_args(argv)
-    if (args.output / "formats" / "cases.json").is_file() and (args.output / "resize" / "cases.json").is_file():
+    # rebuilt when this script or Pillow changes, not only when missing
+    stamp = hashlib.sha256(Path(__file__).read_bytes() + Image.__version__.encode()).hexdigest()
+    if (args.output / ".stamp").is_file() and (args.output / ".stamp").read_text() == stamp:
         return 0
+    for part in ("resize", "formats"):
+        shutil.rmtree(args.output / part, ignore_errors=True)
     build(args.output)
+    (args.output / ".stamp").write_text(stamp)
     print(f"Pillow reference ready in {args.output}")
     return 0
 

@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.awt.image.SinglePixelPackedSampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import java.util.List;
  * Safe decoding of encoded image bytes to 8-bit RGB, matching Pillow's {@code Image.open(...).convert('RGB')}:
  * JPEG (baseline, progressive, CMYK), PNG (palette, alpha, grey, 16-bit), GIF (first frame), BMP, WebP. The format
  * is sniffed from the magic bytes; the pixel count is checked from the header BEFORE any pixel is decoded, so a
- * decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does.
+ * decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does; a file
+ * whose data ends before its image does is refused (Pillow: "image file is truncated"), never returned half grey.
  *
  * <pre>{@code RgbImage img = new ImageDecoder().decode(bytes);   // or new ImageDecoder(maxPixels)}</pre>
  */
@@ -69,10 +71,59 @@ public final class ImageDecoder {
             throw new ImageDecodeException("Not an image: unknown format (first bytes " + hex(bytes) + "), expected "
                     + "JPEG, PNG, GIF, BMP or WebP");
         }
+        if (format == Format.JPEG) {
+            return decodeJpeg(bytes);
+        }
+        if (format == Format.GIF) {
+            return GifDecoder.decode(bytes, maxPixels);
+        }
+        return read(format, bytes, bytes.length, reader -> toRgb(reader.read(0)));
+    }
+
+    /**
+     * JPEG as Pillow (libjpeg) decodes it: the samples as stored, never converted through an embedded ICC profile
+     * (the JDK's reader would apply it); 4-component files through Pillow's CMYK path, YCCK first turned into CMYK
+     * as libjpeg does; a file that ends before its image (no EOI) refused, as Pillow refuses it, and so is an
+     * arithmetic-coded file, which Pillow cannot decode.
+     */
+    private RgbImage decodeJpeg(byte[] bytes) {
+        JpegMarkers.Header header = JpegMarkers.read(bytes);
+        if (header.arithmetic()) {
+            // the JDK's libjpeg decodes these, Pillow 9.4's fails ("broken data stream"): the reference never sees one
+            throw new ImageDecodeException(String.format("Arithmetic-coded JPEG (SOF 0x%02X) is refused: Pillow, "
+                    + "and so the reference model, cannot decode it (\"broken data stream\"); re-encode it with "
+                    + "Huffman coding (jpegtran -optimize)", header.frameMarker()));
+        }
+        byte[] data = header.hasIcc() ? JpegMarkers.withoutIccProfile(bytes) : bytes;
+        return read(Format.JPEG, data, bytes.length, reader -> {
+            if (header.components() == 4) {
+                Raster raw = reader.readRaster(0, null);
+                boolean ycck = header.adobeTransform() == 2;
+                return cmykToRgb(ycck ? LibjpegColor.ycckToCmyk(raw) : raw, header.adobe());
+            }
+            return toRgb(reader.read(0));
+        });
+    }
+
+    private interface Decoding {
+        RgbImage apply(ImageReader reader) throws IOException;
+    }
+
+    /**
+     * Runs {@code decoding} with the JDK's reader of the format, then any plugin's, after checking the size from the
+     * header against the pixel limit. A reader's warning that the data ended early is a failure, not a partial image.
+     */
+    private RgbImage read(Format format, byte[] bytes, int fileBytes, Decoding decoding) {
         List<String> failures = new ArrayList<>();
         for (ImageReader reader : readers(format)) {
             try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
                 reader.setInput(in, true, true);
+                List<String> truncation = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    if (isTruncationWarning(warning)) {
+                        truncation.add(warning);
+                    }
+                });
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) {
@@ -83,11 +134,13 @@ public final class ImageDecoder {
                             + " pixels exceeds the limit of " + maxPixels + " pixels (decompression bomb guard; "
                             + "raise maxPixels to allow it)");
                 }
-                if (format == Format.JPEG && JpegMarkers.components(bytes) == 4) {
-                    return cmykToRgb(reader.readRaster(0, null), JpegMarkers.hasAdobe(bytes));
+                RgbImage img = decoding.apply(reader);
+                if (!truncation.isEmpty()) {
+                    throw new ImageDecodeException("Truncated " + format + " image (" + fileBytes + " bytes): the data "
+                            + "ends before the image does (" + truncation.get(0) + "); Pillow refuses it too (\"image "
+                            + "file is truncated\")");
                 }
-                BufferedImage img = reader.read(0);
-                return toRgb(img);
+                return img;
             } catch (ImageDecodeException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
@@ -96,8 +149,18 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         }
-        throw new ImageDecodeException("Corrupt or truncated " + format + " image (" + bytes.length + " bytes): "
+        throw new ImageDecodeException("Corrupt or truncated " + format + " image (" + fileBytes + " bytes): "
                 + String.join("; ", failures));
+    }
+
+    /**
+     * The JDK's JPEG reader does not fail on a cut file: it warns, and libjpeg pads the missing rows with grey.
+     * These are its words for "the data ran out" (its own, and libjpeg's JWRN_JPEG_EOF and JWRN_HIT_MARKER).
+     */
+    static boolean isTruncationWarning(String warning) {
+        String w = warning.toLowerCase(java.util.Locale.ROOT);
+        return w.contains("missing eoi") || w.contains("premature end of jpeg file")
+                || w.contains("premature end of data segment");
     }
 
     /** The JDK's own reader first (it hands back raw samples, as libjpeg does), then any plugin (CMYK, WebP). */
@@ -134,6 +197,17 @@ public final class ImageDecoder {
                 // Pillow: 8-bit L replicates; 16-bit I;16 -> RGB clips at 255 rather than scaling
                 int v = sixteen ? Math.min(grey[i], 255) : grey[i];
                 out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = (byte) v;
+            }
+        } else if (colorComponents == 3 && bands >= 3 && raster.getSampleModel() instanceof SinglePixelPackedSampleModel
+                && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB) {
+            // bit fields (BMP 5-6-5, 5-5-5, 8-8-8): Pillow's unpackers scale each field as v * 255 / max
+            int[] bits = raster.getSampleModel().getSampleSize();
+            for (int c = 0; c < 3; c++) {
+                int max = (1 << bits[c]) - 1;
+                int[] s = raster.getSamples(0, 0, w, h, c, (int[]) null);
+                for (int i = 0; i < s.length; i++) {
+                    out[i * 3 + c] = (byte) (s[i] * 255 / max);
+                }
             }
         } else if (colorComponents == 3 && bands >= 3
                 && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB) {
