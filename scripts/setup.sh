@@ -22,10 +22,11 @@ if [ "$mode" = all ] && ! /usr/bin/python3 -c "import skimage.data" >/dev/null 2
 fi
 # real image files that neither the project nor Pillow wrote, for the decoder fidelity suite and the corpus
 # leakage benchmark: wallpapers (photographs, artwork; JPEG, PNG, WebP), ImageMagick's documentation images (GIF,
-# PNG, JPEG), Debian's artwork, and ICC profiles to embed (REAL_IMAGE_PACKAGES; each is looked for by its files)
+# PNG, JPEG), Debian's artwork, ICC profiles to embed, and the tools that make variants of them (ImageMagick,
+# libjpeg-turbo's jpegtran/cjpeg, cwebp)
 REAL_IMAGE_PACKAGES=(gnome-backgrounds mate-backgrounds lomiri-wallpapers lomiri-wallpapers-20.04
                      lomiri-wallpapers-16.04 ukui-wallpapers sway-backgrounds desktop-base imagemagick-6-doc
-                     icc-profiles-free colord-data)
+                     icc-profiles-free colord-data imagemagick libjpeg-turbo-progs webp)
 if [ "$mode" = all ]; then
   for p in "${REAL_IMAGE_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
