@@ -18,6 +18,7 @@ import onnx
 import torch
 from PIL import Image
 
+from ofa_export.convert import main as convert_main
 from ofa_export.convert_vqgan import main as convert_vqgan_main
 from ofa_export.errors import CheckpointError
 from ofa_export.make_vqgan_checkpoint import REAL_SHAPE, SMALL_SHAPE, model_yaml, write_vqgan_checkpoint
@@ -254,6 +255,41 @@ class RandomCheckpointTest(unittest.TestCase):
             self.assertTrue(torch.equal(value, b[key]), key)
             self.assertFalse(torch.equal(value, c[key]), key)
             self.assertFalse(bool((value == value.flatten()[0]).all()), f"{key} is constant")
+
+
+class OfaPackageContainsVqganTest(TempDirTestCase):
+    """./ofa convert --vqgan PKG: the VQGAN package travels inside the OFA package, named by its manifest."""
+
+    def test_included_and_named(self) -> None:
+        vq = VqganConfig(ch=32, ch_mult=(1, 2), num_res_blocks=1, attn_resolutions=(), z_channels=32, embed_dim=32,
+                         n_embed=8192, resolution=16)
+        write_vqgan_checkpoint(self.tmp / "vqgan", vq, seed=4)
+        convert_vqgan(self.tmp / "vqgan", self.tmp / "vq-pkg", name="small-vq")
+        ckpt, _ = self.make_checkpoint()
+        self.assertEqual(0, convert_main(["--checkpoint", str(ckpt), "--output", str(self.tmp / "ofa"),
+                                          "--vqgan", str(self.tmp / "vq-pkg")]))
+        manifest = read_json(self.tmp / "ofa" / "ofa-model.json")
+        self.assertEqual({"folder": "vqgan", "name": "small-vq"}, manifest["vqgan"])
+        for f in (self.tmp / "vq-pkg").iterdir():
+            self.assertEqual(f.read_bytes(), (self.tmp / "ofa" / "vqgan" / f.name).read_bytes(), f.name)
+
+    def test_code_count_must_match_the_vocabulary(self) -> None:
+        write_vqgan_checkpoint(self.tmp / "vqgan", TINY, seed=4)
+        convert_vqgan(self.tmp / "vqgan", self.tmp / "vq-pkg")
+        ckpt, _ = self.make_checkpoint()
+        with self.assertRaises(CheckpointError) as ctx:
+            from ofa_export.export import convert
+            convert(ckpt, self.tmp / "ofa", vqgan=self.tmp / "vq-pkg")
+        self.assertIn("64", str(ctx.exception))
+        self.assertIn("8192", str(ctx.exception))
+        self.assertFalse((self.tmp / "ofa").exists())
+
+    def test_not_a_vqgan_package(self) -> None:
+        ckpt, _ = self.make_checkpoint()
+        with self.assertRaises(CheckpointError) as ctx:
+            from ofa_export.export import convert
+            convert(ckpt, self.tmp / "ofa", vqgan=self.tmp)
+        self.assertIn("not a VQGAN package", str(ctx.exception))
 
 
 if __name__ == "__main__":
