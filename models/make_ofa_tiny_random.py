@@ -118,7 +118,7 @@ def restricted_logprobs(logits: torch.Tensor, code_lo: int, code_hi: int) -> tor
 @torch.no_grad()
 def greedy_codes(model, enc, grid: int, code_lo: int, code_hi: int, bos: int) -> dict:
     cross = model.decoder.cross_kv(enc.states, enc.position)
-    past, token, codes, logprobs, margins, top_codes, top_logprobs = model.empty_past(1), bos, [], [], [], [], []
+    past, token, codes, logprobs, margins, top_codes, top_logprobs = model.empty_code_past(1), bos, [], [], [], [], []
     for _ in range(CODE_STEPS):
         logits, past = model.step_codes(torch.tensor([[token]]), past, cross, enc.padding_mask, grid)
         lp = restricted_logprobs(logits[0, -1], code_lo, code_hi)

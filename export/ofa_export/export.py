@@ -15,7 +15,8 @@ Graphs (all axes that vary at run time are dynamic: batch, prompt length, image 
 
 and two for writing image codes (text-to-image, image infilling; see ``model.py``):
 - ``text_encoder.onnx`` input_ids [B,L] -> the encoder's three outputs for the text alone (no image)
-- ``code_decoder.onnx`` the decoder's inputs + code_grid_width [1] i64 -> the decoder's outputs, with the
+- ``code_decoder.onnx`` the decoder's inputs + past_pos_key [1,H,P,hd] + code_grid_width [1] i64 -> the
+                     decoder's outputs + present_pos_key [1,H,P+T,hd] (the position keys, cached like K/V), with the
                      image-position table laid out on a code_grid_width square grid (32 for 256 px images, 16 for
                      the 128 px middle of image infilling)
 """
@@ -82,9 +83,9 @@ class _CodeDecoderGraph(nn.Module):
         self.layers = model.cfg.decoder_layers
 
     def forward(self, input_ids: Tensor, *rest: Tensor):
-        n = 2 * self.layers
-        past, past_order, cross = rest[:n], rest[n], rest[n + 1:2 * n + 2]
-        padding_mask, grid_width = rest[2 * n + 2], rest[2 * n + 3]
+        n = 2 * self.layers + 1   # the layers' keys/values, then the position keys
+        past, past_order, cross = rest[:n], rest[n], rest[n + 1:2 * n + 1]
+        padding_mask, grid_width = rest[2 * n + 1], rest[2 * n + 2]
         logits, present = self.decoder.forward_codes(input_ids, past, past_order, cross, padding_mask, grid_width)
         return (logits, *present)
 
@@ -113,9 +114,9 @@ def graph_names(layers: int) -> Dict[str, Dict[str, List[str]]]:
                     "outputs": ["logits"] + kv("present")},
         "text_encoder": {"inputs": ["input_ids"],
                          "outputs": ["encoder_hidden_states", "encoder_padding_mask", "encoder_position_embedding"]},
-        "code_decoder": {"inputs": ["input_ids"] + kv("past") + ["past_order"] + cross + ["encoder_padding_mask",
-                                                                                          "code_grid_width"],
-                         "outputs": ["logits"] + kv("present")},
+        "code_decoder": {"inputs": ["input_ids"] + kv("past") + ["past_pos_key", "past_order"] + cross
+                         + ["encoder_padding_mask", "code_grid_width"],
+                         "outputs": ["logits"] + kv("present") + ["present_pos_key"]},
     }
 
 
@@ -167,7 +168,9 @@ def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) ->
             ("encoder_padding_mask", {0: "batch", 1: "src_len"}),
             ("encoder_position_embedding", {0: "batch", 1: "src_len"})])),
         ("code_decoder", _CodeDecoderGraph(model),
-         (dec_ids, *past, past_order, *cross, enc.padding_mask, torch.tensor([4])), decoder_axes),
+         (dec_ids, *past, torch.randn(1, heads, past_len, hd), past_order, *cross, enc.padding_mask,
+          torch.tensor([4])),
+         {**decoder_axes, "past_pos_key": {2: "past_len"}, "present_pos_key": {2: "total_len"}}),
     ]
     assert src == enc.padding_mask.shape[1] and new_len == dec_ids.shape[1] and past_order.shape[0] == len(dec_ids)
     for name, module, args, axes in exports:

@@ -14,7 +14,7 @@ Three entry points are exported (see ``export.py``):
 and two for writing image codes (text-to-image, image infilling):
 
     enc = model.encoder.forward_text(input_ids)             # no image: the text-to-image prompt alone
-    logits, present = model.decoder.forward_codes(input_ids, past, order, cross, mask, grid_width)
+    logits, present = model.decoder.forward_codes(input_ids, past, order, cross, mask, grid_width)  # + pos keys
 """
 from __future__ import annotations
 
@@ -489,17 +489,22 @@ class Decoder(nn.Module):
                       encoder_padding_mask: Tensor, code_grid_width: Tensor) -> Tuple[Tensor, List[Tensor]]:
         """As ``forward``, for a decoder that writes image codes (the reference's ``code_masks`` true for the whole
         sequence): positions come from the image-position table laid out on a ``code_grid_width`` square grid, with
-        ``image_pos_ln``, the 2D relative tables and ``code_layernorm_embedding`` in place of the text ones."""
+        ``image_pos_ln``, the 2D relative tables and ``code_layernorm_embedding`` in place of the text ones.
+
+        ``past`` = [k_0, v_0, ..., pos_key]: the layers' caches, then the self-attention position keys of the P
+        positions so far [1, H, P, hd] (the same for every row: positions only). Caching them keeps a step's cost
+        flat over the 1024 steps of an image, instead of re-projecting every earlier position at each step."""
         cfg = self.cfg
-        past = [p.index_select(0, past_order) for p in past]
+        past_pos_key = past[-1]
+        past = [p.index_select(0, past_order) for p in past[:-1]]
         past_len = past[0].shape[2]
         new_len = input_ids.shape[1]
         ids_all = code_position_ids(past_len + new_len, code_grid_width, cfg.image_bucket_size, input_ids.device)
         ids_new = ids_all[past_len:]
-        pos_all = self.image_pos_ln(self.embed_image_positions(ids_all)).unsqueeze(0)
-        pos_new = pos_all[:, past_len:]
-        self_abs = position_bias(self.self_pos_q_linear, self.self_pos_k_linear, pos_new, pos_all,
-                                 self.heads, self.pos_scaling)
+        pos_new = self.image_pos_ln(self.embed_image_positions(ids_new)).unsqueeze(0)            # [1, T, d]
+        pos_key = torch.cat([past_pos_key, split_heads(self.self_pos_k_linear(pos_new), self.heads)], dim=2)
+        pos_q = split_heads(self.self_pos_q_linear(pos_new), self.heads) * self.pos_scaling
+        self_abs = torch.matmul(pos_q, pos_key.transpose(2, 3))                                   # [1, H, T, P+T]
         cross_pos_key = cross[-1]
         cross_q = split_heads(self.cross_pos_q_linear(pos_new), self.heads) * self.pos_scaling
         cross_bias = torch.matmul(cross_q, cross_pos_key.transpose(2, 3)) \
@@ -515,6 +520,7 @@ class Decoder(nn.Module):
             x, k, v = layer(x, past[2 * idx], past[2 * idx + 1], cross[2 * idx], cross[2 * idx + 1],
                             self_abs + rel + causal, cross_bias)
             present.extend([k, v])
+        present.append(pos_key)
         x = _apply(self.layer_norm, x)
         return self.output_projection(x), present
 
@@ -542,6 +548,12 @@ class OfaModel(nn.Module):
     def step(self, input_ids: Tensor, past: Sequence[Tensor], cross: Sequence[Tensor], padding_mask: Tensor):
         """One call without reordering: rows keep their cache rows."""
         return self.decoder(input_ids, past, self.identity_order(input_ids.shape[0]), cross, padding_mask)
+
+    def empty_code_past(self, batch: int, dtype=torch.float32) -> List[Tensor]:
+        """The empty cache of ``Decoder.forward_codes``: the layers' keys/values, then the position keys."""
+        cfg = self.cfg
+        hd = cfg.d_model // cfg.decoder_attention_heads
+        return self.empty_past(batch, dtype) + [torch.zeros(1, cfg.decoder_attention_heads, 0, hd, dtype=dtype)]
 
     def step_codes(self, input_ids: Tensor, past: Sequence[Tensor], cross: Sequence[Tensor], padding_mask: Tensor,
                    grid_width: int):

@@ -106,14 +106,14 @@ class CodePathTest(unittest.TestCase):
                 tokens = torch.cat([torch.zeros(2, 1, dtype=torch.long), codes], dim=1)
                 want = reference_code_logits(model, tokens, enc, window)
                 cross = model.decoder.cross_kv(enc.states, enc.position)
-                past = model.empty_past(2)
+                past = model.empty_code_past(2)
                 got = []
                 for t in range(steps):
                     logits, past = model.step_codes(tokens[:, t:t + 1], past, cross, enc.padding_mask, window)
                     got.append(logits[:, 0])
                 torch.testing.assert_close(torch.stack(got, 1), want, atol=2e-4, rtol=1e-4)
                 # and the whole sequence in one call (teacher forcing) agrees too
-                full, _ = model.step_codes(tokens, model.empty_past(2), cross, enc.padding_mask, window)
+                full, _ = model.step_codes(tokens, model.empty_code_past(2), cross, enc.padding_mask, window)
                 torch.testing.assert_close(full, want, atol=2e-4, rtol=1e-4)
 
     @torch.no_grad()
@@ -124,7 +124,7 @@ class CodePathTest(unittest.TestCase):
         cross = model.decoder.cross_kv(enc.states, enc.position)
         tokens = torch.tensor([[0, self.code_first + 5, self.code_first + 9]])
         text, _ = model.step(tokens, model.empty_past(1), cross, enc.padding_mask)
-        code, _ = model.step_codes(tokens, model.empty_past(1), cross, enc.padding_mask, 32)
+        code, _ = model.step_codes(tokens, model.empty_code_past(1), cross, enc.padding_mask, 32)
         self.assertGreater(float((text - code).abs().max()), 1e-2)
 
 

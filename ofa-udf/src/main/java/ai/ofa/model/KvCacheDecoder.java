@@ -20,6 +20,7 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
     private final ModelConfig cfg;
     private final String graph;
     private final Map<String, Object> extraInputs;
+    private final boolean positionKeys;   // the code decoder also caches its position keys [1, H, P, hd]
     private final EncodedBatch original;
     private EncodedBatch encoded;
     private int[] groups;          // original sentence id of each group of the current encoded batch
@@ -29,21 +30,22 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
 
     /** @param rowSentence for each initial row, the sentence it reads; sentence-major, equal group sizes */
     KvCacheDecoder(OnnxBackend backend, EncodedBatch encoded, int[] rowSentence) {
-        this(backend, encoded, rowSentence, "decoder", Map.of());
+        this(backend, encoded, rowSentence, "decoder", Map.of(), false);
     }
 
     /** The decoder that writes image codes ({@code code_decoder}), its positions laid out on a square grid. */
     static KvCacheDecoder forCodes(OnnxBackend backend, EncodedBatch encoded, int[] rowSentence, int gridWidth) {
         return new KvCacheDecoder(backend, encoded, rowSentence, ModelPackage.CODE_DECODER,
-                Map.of("code_grid_width", new Longs(new long[]{gridWidth}, new long[]{1})));
+                Map.of("code_grid_width", new Longs(new long[]{gridWidth}, new long[]{1})), true);
     }
 
     private KvCacheDecoder(OnnxBackend backend, EncodedBatch encoded, int[] rowSentence, String graph,
-                           Map<String, Object> extraInputs) {
+                           Map<String, Object> extraInputs, boolean positionKeys) {
         this.backend = backend;
         this.cfg = backend.modelPackage().config();
         this.graph = graph;
         this.extraInputs = extraInputs;
+        this.positionKeys = positionKeys;
         this.original = encoded;
         this.encoded = encoded;
         this.groups = new int[encoded.size()];
@@ -134,6 +136,11 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
                 inputs.put("past_key_" + i, last.ref("present_key_" + i));
                 inputs.put("past_value_" + i, last.ref("present_value_" + i));
             }
+        }
+        if (positionKeys) {   // positions only: one row for all, never reordered
+            inputs.put("past_pos_key", last == null
+                    ? new Floats(new float[0], new long[]{1, cfg.decoderHeads(), 0, cfg.headDim()})
+                    : last.ref("present_pos_key"));
         }
         OnnxBackend.Outputs out = backend.runNative(graph, inputs);
         if (last != null) {
