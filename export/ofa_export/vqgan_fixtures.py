@@ -9,7 +9,8 @@ changes, not only when it is missing:
   ``expected.json`` separately;
 - ``real/package``: a random checkpoint of the published shape (ch 128, 2 res blocks, z 256) converted, with
   PyTorch goldens: ``input.npy`` (both reference images at 256, one batch), ``codes.npy`` / ``margins.npy`` of
-  that batch, ``crop_codes.npy`` / ``crop_margins.npy`` of the middle 128 x 128 of each (image infilling's target), ``decoded.npy`` of
+  that batch, ``crop_codes.npy`` / ``crop_margins.npy`` of the middle 128 x 128 of each (image infilling's target),
+  ``decoded.npy`` of
   ``codes.npy``, and ``crop_decoded.npy`` of ``crop_codes.npy``.
 """
 from __future__ import annotations

@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The decoder graph (or the code-writing {@code code_decoder}) as an {@link IncrementalDecoder}. The self-attention cache never leaves ONNX Runtime: each
+ * The decoder graph (or the code-writing {@code code_decoder}) as an {@link IncrementalDecoder}. The
+ * self-attention cache never leaves ONNX Runtime: each
  * step's {@code present} outputs are fed back as the next step's {@code past}, and beam reordering is a
  * {@code past_order} input applied inside the graph. Cross-attention keys/values stay one row per sentence; rows
  * are grouped sentence-major (equal group sizes). Only when sentences finish is the encoded batch narrowed.

@@ -139,7 +139,8 @@ public final class OnnxBackend implements AutoCloseable {
             }
             return session;
         } catch (OrtException e) {
-            throw new ModelPackageException("Cannot load graph " + root.resolve(spec.file()) + ": " + e.getMessage(), e);
+            throw new ModelPackageException("Cannot load graph " + root.resolve(spec.file()) + ": " + e.getMessage(),
+                    e);
         }
     }
 

@@ -23,7 +23,9 @@ import java.util.List;
  * the decoder writes the 256 codes (16 x 16) of the middle 128 x 128 on a 16-wide grid; the VQGAN decodes them and
  * the result is pasted over the middle of the 256 px image.
  *
- * <pre>{@code List<Outcome<GeneratedImage>> out = new ImageInfill(model, vqgan, SamplingSettings.greedy()).run(images);}</pre>
+ * <pre>{@code
+ * List<Outcome<GeneratedImage>> out = new ImageInfill(model, vqgan, SamplingSettings.greedy()).run(images);
+ * }</pre>
  */
 public final class ImageInfill {
     public static final String PROMPT = " what is the image in the middle part?";
