@@ -8,7 +8,10 @@ parameter random (seed 20261127), and a 300-merge byte-level BPE vocabulary fitt
 captions, plus the full 8192 code and 1000 bin ranges. Its answers are nonsense; it exists so that tests and the
 README's first command run anywhere. ``ofa-tiny-random.goldens.json`` holds, for each task prompt of OFA.md on the
 reference fixture's two photos: the prompt ids, the greedy ids and log-probs (bins only for grounding), and
-teacher-forced log-probs of target texts.
+teacher-forced log-probs of target texts; and under ``image_codes`` the first greedy image codes of text-to-image
+(text-only encoder, 32 x 32 code grid) and of image infilling (the 256 px image with its middle 128 x 128 set to 0,
+16 x 16 grid), decoded as the reference does (logits outside bos/pad/eos/unk and the code range masked, log-softmax,
+then bos/pad/eos/unk banned), with each step's top-1/top-2 log-prob margin and its 8 best codes.
 """
 from __future__ import annotations
 
@@ -96,6 +99,60 @@ def goldens(model, tok: BpeTokenizer, image_dir: Path, manifest: dict) -> dict:
     return {"model": NAME, "image_dir": "testdata/ofa-reference/images", "cases": out}
 
 
+GENERATION_CAPTIONS = ["a red circle on the left", "two dogs playing in the snow"]
+CODE_STEPS = 24
+TOP_CODES = 8   # per step, the best codes and their log-probs (a greedy run on random weights repeats one code)
+
+
+def restricted_logprobs(logits: torch.Tensor, code_lo: int, code_hi: int) -> torch.Tensor:
+    """The reference's image-code step (sequence_generator with constraint_range and gen_code): ids 4..code_lo-1
+    and from code_hi on masked before the log-softmax, ids 0..3 after it."""
+    masked = logits.clone()
+    masked[4:code_lo] = float("-inf")
+    masked[code_hi:] = float("-inf")
+    lp = torch.log_softmax(masked, -1)
+    lp[:4] = float("-inf")
+    return lp
+
+
+@torch.no_grad()
+def greedy_codes(model, enc, grid: int, code_lo: int, code_hi: int, bos: int) -> dict:
+    cross = model.decoder.cross_kv(enc.states, enc.position)
+    past, token, codes, logprobs, margins, top_codes, top_logprobs = model.empty_code_past(1), bos, [], [], [], [], []
+    for _ in range(CODE_STEPS):
+        logits, past = model.step_codes(torch.tensor([[token]]), past, cross, enc.padding_mask, grid)
+        lp = restricted_logprobs(logits[0, -1], code_lo, code_hi)
+        top = lp.topk(TOP_CODES)
+        token = int(top.indices[0])
+        codes.append(token - code_lo)
+        logprobs.append(float(top.values[0]))
+        margins.append(float(top.values[0] - top.values[1]))
+        top_codes.append([int(i) - code_lo for i in top.indices])
+        top_logprobs.append([float(v) for v in top.values])
+    return {"codes": codes, "logprobs": logprobs, "margins": margins, "top_codes": top_codes,
+            "top_logprobs": top_logprobs}
+
+
+@torch.no_grad()
+def code_goldens(model, tok: BpeTokenizer, image_dir: Path, manifest: dict) -> list:
+    v = manifest["vocabulary"]
+    lo, hi, bos = v["code_first_id"], v["code_first_id"] + v["num_codes"], manifest["special_ids"]["bos"]
+    out = []
+    for caption in GENERATION_CAPTIONS:
+        ids = tok.encode(" what is the complete image? caption: " + caption)
+        enc = model.encoder.forward_text(torch.tensor([ids]))
+        out.append({"task": "text_to_image", "caption": caption, "input_ids": ids, "grid": 32,
+                    **greedy_codes(model, enc, 32, lo, hi, bos)})
+    for name, file in IMAGES.items():
+        ids = tok.encode(" what is the image in the middle part?")
+        img = preprocess_image(image_dir / file, 256)
+        img[:, :, 64:192, 64:192] = 0
+        enc = model.encoder(img, torch.tensor([ids]))
+        out.append({"task": "image_infill", "image": name, "file": file, "input_ids": ids, "grid": 16,
+                    **greedy_codes(model, enc, 16, lo, hi, bos)})
+    return out
+
+
 def build_package(target: Path, workdir: Path):
     """Writes the checkpoint into workdir and its converted package at target; returns model, tokenizer, manifest."""
     vocab, merges = fit_bpe(CORPUS, 300)
@@ -115,6 +172,7 @@ def main() -> int:
         staged = Path(tmp) / "package"
         model, tok, manifest = build_package(staged, Path(tmp))
         gold = goldens(model, tok, image_dir, manifest)
+        gold["image_codes"] = code_goldens(model, tok, image_dir, manifest)
         target = HERE / NAME
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(staged, target)

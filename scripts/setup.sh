@@ -13,8 +13,8 @@ if [ "$mode" != "--python" ]; then
   command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 fi
-if [ "$mode" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex" >/dev/null 2>&1; then
-  need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex)
+if [ "$mode" != "--java" ] && ! /usr/bin/python3 -c "import torch, onnx, numpy, PIL, regex, yaml" >/dev/null 2>&1; then
+  need_apt+=(python3-torch python3-onnx python3-numpy python3-pil python3-regex python3-yaml)
 fi
 # the corpus leakage tests use the sample photographs of Debian's scikit-image
 if [ "$mode" = all ] && ! /usr/bin/python3 -c "import skimage.data" >/dev/null 2>&1; then

@@ -1,4 +1,5 @@
-"""Command line: ./ofa convert --checkpoint DIR --output PKG [--dtype fp32|fp16] [--name NAME] [--overwrite]"""
+"""Command line: ./ofa convert --checkpoint DIR --output PKG [--dtype fp32|fp16] [--name NAME] [--overwrite]
+[--vqgan VQGAN_PKG]"""
 from __future__ import annotations
 
 import argparse
@@ -23,11 +24,13 @@ def main(argv=None) -> int:
     p.add_argument("--overwrite", action="store_true", help="replace an existing package at --output")
     p.add_argument("--resolution", type=int, help="one input resolution for every task (default: the checkpoint's "
                    "image_resolution if it has one, else OFA's 480, and 512 for grounding and detection)")
+    p.add_argument("--vqgan", type=Path, help="a VQGAN package (./ofa convert-vqgan) to include in the package's "
+                   "vqgan/ folder, for image generation and infilling")
     args = p.parse_args(argv)
     start = time.time()
     try:
         manifest = convert(args.checkpoint, args.output, args.dtype, args.name, args.overwrite,
-                           args.resolution)
+                           args.resolution, args.vqgan)
     except CheckpointError as e:
         print(f"ofa convert: error: {e}", file=sys.stderr)
         return 2

@@ -12,6 +12,13 @@ Graphs (all axes that vary at run time are dynamic: batch, prompt length, image 
 - ``decoder.onnx``   input_ids [B,T], past_key_i/past_value_i [B,H,P,hd], cross_*, encoder_padding_mask
                      -> logits [B,T,V], present_key_i/present_value_i [B,H,P+T,hd]
                      (P = 0 with an empty past teacher-forces T tokens in one call; T = 1 is one decode step)
+
+and two for writing image codes (text-to-image, image infilling; see ``model.py``):
+- ``text_encoder.onnx`` input_ids [B,L] -> the encoder's three outputs for the text alone (no image)
+- ``code_decoder.onnx`` the decoder's inputs + past_pos_key [1,H,P,hd] + code_grid_width [1] i64 -> the
+                     decoder's outputs + present_pos_key [1,H,P+T,hd] (the position keys, cached like K/V), with the
+                     image-position table laid out on a code_grid_width square grid (32 for 256 px images, 16 for
+                     the 128 px middle of image infilling)
 """
 from __future__ import annotations
 
@@ -59,6 +66,30 @@ class _CrossGraph(nn.Module):
         return tuple(self.decoder.cross_kv(encoder_hidden_states, encoder_position_embedding))
 
 
+class _TextEncoderGraph(nn.Module):
+    def __init__(self, model: OfaModel):
+        super().__init__()
+        self.encoder = model.encoder
+
+    def forward(self, input_ids: Tensor):
+        out = self.encoder.forward_text(input_ids)
+        return out.states, out.padding_mask, out.position
+
+
+class _CodeDecoderGraph(nn.Module):
+    def __init__(self, model: OfaModel):
+        super().__init__()
+        self.decoder = model.decoder
+        self.layers = model.cfg.decoder_layers
+
+    def forward(self, input_ids: Tensor, *rest: Tensor):
+        n = 2 * self.layers + 1   # the layers' keys/values, then the position keys
+        past, past_order, cross = rest[:n], rest[n], rest[n + 1:2 * n + 1]
+        padding_mask, grid_width = rest[2 * n + 1], rest[2 * n + 2]
+        logits, present = self.decoder.forward_codes(input_ids, past, past_order, cross, padding_mask, grid_width)
+        return (logits, *present)
+
+
 class _DecoderGraph(nn.Module):
     def __init__(self, model: OfaModel):
         super().__init__()
@@ -81,6 +112,11 @@ def graph_names(layers: int) -> Dict[str, Dict[str, List[str]]]:
         "cross_kv": {"inputs": ["encoder_hidden_states", "encoder_position_embedding"], "outputs": cross},
         "decoder": {"inputs": ["input_ids"] + kv("past") + ["past_order"] + cross + ["encoder_padding_mask"],
                     "outputs": ["logits"] + kv("present")},
+        "text_encoder": {"inputs": ["input_ids"],
+                         "outputs": ["encoder_hidden_states", "encoder_padding_mask", "encoder_position_embedding"]},
+        "code_decoder": {"inputs": ["input_ids"] + kv("past") + ["past_pos_key", "past_order"] + cross
+                         + ["encoder_padding_mask", "code_grid_width"],
+                         "outputs": ["logits"] + kv("present") + ["present_pos_key"]},
     }
 
 
@@ -124,6 +160,17 @@ def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) ->
             + [(n, cross_axes) for n in names["cross_kv"]["outputs"]]
             + [(n, {0: "rows", 1: "heads", 2: "total_len", 3: "head_dim"})
                for n in names["decoder"]["outputs"] if n.startswith("present_")])),
+    ]
+    decoder_axes = exports[2][3]
+    exports += [
+        ("text_encoder", _TextEncoderGraph(model), (input_ids,), dyn([
+            ("input_ids", {0: "batch", 1: "text_len"}), ("encoder_hidden_states", {0: "batch", 1: "src_len"}),
+            ("encoder_padding_mask", {0: "batch", 1: "src_len"}),
+            ("encoder_position_embedding", {0: "batch", 1: "src_len"})])),
+        ("code_decoder", _CodeDecoderGraph(model),
+         (dec_ids, *past, torch.randn(1, heads, past_len, hd), past_order, *cross, enc.padding_mask,
+          torch.tensor([4])),
+         {**decoder_axes, "past_pos_key": {2: "past_len"}, "present_pos_key": {2: "total_len"}}),
     ]
     assert src == enc.padding_mask.shape[1] and new_len == dec_ids.shape[1] and past_order.shape[0] == len(dec_ids)
     for name, module, args, axes in exports:
@@ -190,9 +237,32 @@ def image_resolution(checkpoint_dir: Path, resolution: int | None, max_resolutio
     return resolution
 
 
+VQGAN_FOLDER = "vqgan"
+
+
+def check_vqgan_package(vqgan: Path, num_codes: int) -> Dict:
+    """The manifest of a converted VQGAN package (``./ofa convert-vqgan``) whose codes are the vocabulary's."""
+    from .vqgan_export import MANIFEST as VQGAN_MANIFEST
+
+    manifest_file = vqgan / VQGAN_MANIFEST
+    if not manifest_file.is_file():
+        raise CheckpointError(f"--vqgan {vqgan} is not a VQGAN package (no {VQGAN_MANIFEST}; make one with "
+                              "./ofa convert-vqgan)")
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"Corrupt VQGAN manifest {manifest_file}: {e}") from e
+    if manifest.get("kind") != "vqgan" or manifest.get("num_codes") != num_codes:
+        raise CheckpointError(f"VQGAN package {vqgan} has {manifest.get('num_codes')!r} codes, the OFA vocabulary "
+                              f"{num_codes} image codes: they must be the same")
+    return manifest
+
+
 def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str | None = None,
-            overwrite: bool = False, resolution: int | None = None) -> Dict:
-    """Convert one checkpoint. The package appears at ``output`` whole or not at all."""
+            overwrite: bool = False, resolution: int | None = None, vqgan: Path | None = None) -> Dict:
+    """Convert one checkpoint. The package appears at ``output`` whole or not at all. ``vqgan``, a converted VQGAN
+    package, is copied into the package's ``vqgan/`` folder and named in the manifest, so that image generation
+    and infilling find it with the model wherever the package travels (a zip shipped to executors included)."""
     if dtype not in ("fp32", "fp16"):
         raise CheckpointError(f"Unknown dtype {dtype!r}, expected one of ['fp32', 'fp16']")
     if output.exists() and not overwrite:
@@ -209,8 +279,15 @@ def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str |
                 convert_to_fp16(staging / f"{graph}.onnx")
         shutil.copyfile(ckpt.vocab_file, staging / "vocab.json")
         shutil.copyfile(ckpt.merges_file, staging / "merges.txt")
+        vqgan_manifest = None
+        if vqgan is not None:
+            vqgan_manifest = check_vqgan_package(vqgan, layout.num_codes)
+            shutil.copytree(vqgan, staging / VQGAN_FOLDER)
         manifest = write_manifest(staging, model, ckpt, layout, dtype, names,
                                   name or checkpoint_dir.resolve().name, resolution)
+        if vqgan_manifest is not None:
+            manifest["vqgan"] = {"folder": VQGAN_FOLDER, "name": vqgan_manifest["name"]}
+            (staging / "ofa-model.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if output.exists():
             shutil.rmtree(output)
         os.replace(staging, output)

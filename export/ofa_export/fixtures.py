@@ -7,7 +7,8 @@ Writes, each folder skipped when its stamp says its inputs did not change:
   Pillow-preprocessed tensors of its images, so the Java parity test can hold ONNX Runtime to ``expected.json``;
 - ``reference/parity``: PyTorch-vs-graph parity cases at 256/480/512, batch 1 and 3;
 - ``generated/package`` + ``generated/parity``: a generated checkpoint of another size family (ResNet-101, depths
-  3+2, d=64) converted, with the same parity cases; ``generated/package-fp16``: the same in half precision.
+  3+2, d=64) converted, with the same parity cases; ``generated/package-fp16``: the same in half precision;
+- ``vqgan/``: the VQGAN packages and goldens of ``ofa_export.vqgan_fixtures`` (keyed by their own modules' hash).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import vqgan_fixtures
 from .checkpoint import load_checkpoint
 from .export import convert
 from .parity import write_cases
@@ -40,7 +42,8 @@ def _stamp(paths) -> str:
     h = hashlib.sha256()
     for p in sorted(Path(x) for x in paths):
         for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
-            if f.is_file() and "__pycache__" not in f.parts:
+            # the VQGAN modules make only the VQGAN fixtures, which carry their own stamp
+            if f.is_file() and "__pycache__" not in f.parts and not f.name.startswith(("vqgan", "make_vqgan")):
                 h.update(str(f.name).encode())
                 h.update(f.read_bytes())
     return h.hexdigest()
@@ -97,11 +100,14 @@ def main(argv=None) -> int:
     p.add_argument("--reference", type=Path,
                    default=Path(os.environ.get("OFA_REFERENCE_FIXTURE") or HERE.parent.parent / "testdata" / "ofa-reference"),
                    help="reference fixture folder (default: $OFA_REFERENCE_FIXTURE, else testdata/ofa-reference)")
+    p.add_argument("--vqgan-reference", type=Path, default=HERE.parent.parent / "testdata" / "vqgan-reference",
+                   help="VQGAN reference fixture folder (default: testdata/vqgan-reference)")
     args = p.parse_args(argv)
     torch.manual_seed(0)
     code = _stamp([HERE])
     build_reference(args.reference, args.output / "reference", code + _stamp([args.reference]))
     build_generated(args.output / "generated", code)
+    vqgan_fixtures.build(args.vqgan_reference, args.output / "vqgan")
     print(f"Java test fixtures ready in {args.output}")
     return 0
 

@@ -10,6 +10,11 @@ Three entry points are exported (see ``export.py``):
     enc = model.encoder(patch_images, input_ids)            # states, padding mask, position embedding
     cross = model.decoder.cross_kv(enc.states, enc.position)  # per-layer cross K/V + cross position keys, once
     logits, present = model.decoder(input_ids, past, cross, enc.padding_mask)   # one or more steps
+
+and two for writing image codes (text-to-image, image infilling):
+
+    enc = model.encoder.forward_text(input_ids)             # no image: the text-to-image prompt alone
+    logits, present = model.decoder.forward_codes(input_ids, past, order, cross, mask, grid_width)  # + pos keys
 """
 from __future__ import annotations
 
@@ -74,6 +79,36 @@ def reference_token_bucket(bucket_size: int, max_position: int) -> Tensor:
     table = token_bucket_table(bucket_size, max_position)
     i = torch.arange(max_position)
     return table[i[:, None] - i[None, :] + max_position - 1]
+
+
+BEYOND_GRID_POSITION = 1024   # the reference pads its decoder image-position table with this id, whatever the bucket
+
+
+def code_position_ids(total_len: int, grid_width: Tensor, bucket_size: int, device=None) -> Tensor:
+    """Image-position ids of decoder positions 0..total_len-1 when the decoder writes image codes (the reference's
+    ``image_position_idx`` for ``code_image_size = 8 * grid_width``): 0 at bos, then the grid_width x grid_width
+    code grid row-major as ``row * bucket + col + 1``, then 1024. ``grid_width`` is a tensor (a graph input)."""
+    p = torch.arange(total_len, device=device)
+    w = grid_width.reshape(())
+    q = p - 1
+    row = torch.div(q, w, rounding_mode="floor")
+    ids = row * bucket_size + (q - row * w) + 1
+    ids = torch.where(p > w * w, torch.full_like(ids, BEYOND_GRID_POSITION), ids)
+    return torch.where(p == 0, torch.zeros_like(ids), ids)
+
+
+def code_rel_index(query_ids: Tensor, key_ids: Tensor, bucket_size: int) -> Tensor:
+    """Row of the 2D relative table for each (query, key) pair of image-position ids: the reference's
+    ``image_rp_bucket[q][:, k]`` computed instead of gathered (the buffer is (B*B+1)^2 int64)."""
+    num_rel = (2 * bucket_size - 1) ** 2 + 3
+    rq, cq = torch.div(query_ids - 1, bucket_size, rounding_mode="floor"), torch.remainder(query_ids - 1, bucket_size)
+    rk, ck = torch.div(key_ids - 1, bucket_size, rounding_mode="floor"), torch.remainder(key_ids - 1, bucket_size)
+    idx = (rq[:, None] - rk[None, :] + bucket_size - 1) * (2 * bucket_size - 1) + (cq[:, None] - ck[None, :]
+                                                                                   + bucket_size - 1)
+    q0, k0 = (query_ids == 0)[:, None], (key_ids == 0)[None, :]
+    idx = torch.where(k0, torch.full_like(idx, num_rel - 2), idx)
+    idx = torch.where(q0, torch.full_like(idx, num_rel - 3), idx)
+    return torch.where(q0 & k0, torch.full_like(idx, num_rel - 1), idx)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -351,6 +386,28 @@ class Encoder(nn.Module):
         return EncoderOutput(x, padding_mask, pos)
 
 
+    def forward_text(self, input_ids: Tensor) -> EncoderOutput:
+        """The encoder without an image (text-to-image: the reference passes no ``patch_images``): text tokens only,
+        their absolute positions and 1D relative biases."""
+        cfg = self.cfg
+        text = self.embed_scale * self.embed_tokens(input_ids)
+        if self.type_embedding is not None:
+            text = text + self.type_embedding.weight[0]
+        x = _apply(self.layernorm_embedding, text)
+        padding_mask = input_ids.eq(cfg.pad_token_id)
+        x = x * (1 - padding_mask.unsqueeze(-1).to(x.dtype))
+        positions = torch.arange(input_ids.shape[1], device=x.device)
+        pos = self.pos_ln(self.embed_positions(positions)).unsqueeze(0).expand(input_ids.shape[0], -1, -1)
+        abs_bias = position_bias(self.pos_q_linear, self.pos_k_linear, pos, pos, self.heads, self.pos_scaling)
+        rel_text = self.token_bucket[positions[:, None] - positions[None, :] + cfg.max_position_embeddings - 1]
+        mask_bias = key_padding_bias(padding_mask, x.dtype)
+        for idx, layer in enumerate(self.layers):
+            rel = self.token_rel_pos_table_list[idx](rel_text).permute(2, 0, 1)
+            x = layer(x, abs_bias + rel.unsqueeze(0) + mask_bias)
+        x = _apply(self.layer_norm, x)
+        return EncoderOutput(x, padding_mask, pos)
+
+
 class Decoder(nn.Module):
     def __init__(self, cfg: OfaConfig, embed_tokens: nn.Embedding, device=None):
         super().__init__()
@@ -428,6 +485,46 @@ class Decoder(nn.Module):
         return self.output_projection(x), present
 
 
+    def forward_codes(self, input_ids: Tensor, past: Sequence[Tensor], past_order: Tensor, cross: Sequence[Tensor],
+                      encoder_padding_mask: Tensor, code_grid_width: Tensor) -> Tuple[Tensor, List[Tensor]]:
+        """As ``forward``, for a decoder that writes image codes (the reference's ``code_masks`` true for the whole
+        sequence): positions come from the image-position table laid out on a ``code_grid_width`` square grid, with
+        ``image_pos_ln``, the 2D relative tables and ``code_layernorm_embedding`` in place of the text ones.
+
+        ``past`` = [k_0, v_0, ..., pos_key]: the layers' caches, then the self-attention position keys of the P
+        positions so far [1, H, P, hd] (the same for every row: positions only). Caching them keeps a step's cost
+        flat over the 1024 steps of an image, instead of re-projecting every earlier position at each step."""
+        cfg = self.cfg
+        past_pos_key = past[-1]
+        past = [p.index_select(0, past_order) for p in past[:-1]]
+        past_len = past[0].shape[2]
+        new_len = input_ids.shape[1]
+        ids_all = code_position_ids(past_len + new_len, code_grid_width, cfg.image_bucket_size, input_ids.device)
+        ids_new = ids_all[past_len:]
+        pos_new = self.image_pos_ln(self.embed_image_positions(ids_new)).unsqueeze(0)            # [1, T, d]
+        pos_key = torch.cat([past_pos_key, split_heads(self.self_pos_k_linear(pos_new), self.heads)], dim=2)
+        pos_q = split_heads(self.self_pos_q_linear(pos_new), self.heads) * self.pos_scaling
+        self_abs = torch.matmul(pos_q, pos_key.transpose(2, 3))                                   # [1, H, T, P+T]
+        cross_pos_key = cross[-1]
+        cross_q = split_heads(self.cross_pos_q_linear(pos_new), self.heads) * self.pos_scaling
+        cross_bias = torch.matmul(cross_q, cross_pos_key.transpose(2, 3)) \
+            + key_padding_bias(encoder_padding_mask, cross_pos_key.dtype)
+        rel_idx = code_rel_index(ids_new, ids_all, cfg.image_bucket_size)
+        all_pos = torch.arange(past_len + new_len, device=input_ids.device)
+        causal = (all_pos[None, :] > all_pos[past_len:, None]).to(self_abs.dtype) * torch.finfo(self_abs.dtype).min
+        norm = self.code_layernorm_embedding if self.code_layernorm_embedding is not None else self.layernorm_embedding
+        x = _apply(norm, self.embed_scale * self.embed_tokens(input_ids))
+        present: List[Tensor] = []
+        for idx, layer in enumerate(self.layers):
+            rel = self.image_rel_pos_table_list[idx](rel_idx).permute(2, 0, 1).unsqueeze(0)
+            x, k, v = layer(x, past[2 * idx], past[2 * idx + 1], cross[2 * idx], cross[2 * idx + 1],
+                            self_abs + rel + causal, cross_bias)
+            present.extend([k, v])
+        present.append(pos_key)
+        x = _apply(self.layer_norm, x)
+        return self.output_projection(x), present
+
+
 class OfaModel(nn.Module):
     """The whole model; ``state_dict()`` keys equal those of published HF-layout OFA checkpoints."""
 
@@ -451,6 +548,18 @@ class OfaModel(nn.Module):
     def step(self, input_ids: Tensor, past: Sequence[Tensor], cross: Sequence[Tensor], padding_mask: Tensor):
         """One call without reordering: rows keep their cache rows."""
         return self.decoder(input_ids, past, self.identity_order(input_ids.shape[0]), cross, padding_mask)
+
+    def empty_code_past(self, batch: int, dtype=torch.float32) -> List[Tensor]:
+        """The empty cache of ``Decoder.forward_codes``: the layers' keys/values, then the position keys."""
+        cfg = self.cfg
+        hd = cfg.d_model // cfg.decoder_attention_heads
+        return self.empty_past(batch, dtype) + [torch.zeros(1, cfg.decoder_attention_heads, 0, hd, dtype=dtype)]
+
+    def step_codes(self, input_ids: Tensor, past: Sequence[Tensor], cross: Sequence[Tensor], padding_mask: Tensor,
+                   grid_width: int):
+        """One code-writing decoder call without reordering (see ``Decoder.forward_codes``)."""
+        return self.decoder.forward_codes(input_ids, past, self.identity_order(input_ids.shape[0]), cross, padding_mask,
+                                          torch.tensor([grid_width]))
 
     @torch.no_grad()
     def log_probs(self, patch_images: Tensor, input_ids: Tensor, decoder_input_ids: Tensor) -> Tensor:

@@ -39,7 +39,7 @@ import java.util.Set;
  * <pre>./ofa caption --image photo.jpg --json</pre>
  */
 public final class OfaCli {
-    static final Set<String> FLAGS = Set.of("json", "trie", "help", "spin-wait");
+    static final Set<String> FLAGS = Set.of("json", "trie", "help", "spin-wait", "greedy", "middle");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -75,6 +75,8 @@ public final class OfaCli {
             switch (cmd) {
                 case "tokenize" -> tokenize(args);
                 case "bench" -> Bench.run(args, out);
+                case "bench-image" -> BenchImage.run(args, out);
+                case "generate", "infill", "codes", "decode-codes" -> ImageCommands.run(cmd, args, out);
                 default -> task(cmd, args);
             }
             return 0;
@@ -103,6 +105,8 @@ public final class OfaCli {
                     + " [--task caption]\n" + common;
             case "tokenize" -> "ofa tokenize --text \"...\" [--model PKG | --vocab vocab.json --merges merges.txt]";
             case "bench" -> Bench.HELP;
+            case "bench-image" -> BenchImage.HELP;
+            case "generate", "infill", "codes", "decode-codes" -> ImageCommands.help(cmd);
             default -> "unknown command '" + cmd + "'; see ./ofa --help";
         };
     }

@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The decoder graph as an {@link IncrementalDecoder}. The self-attention cache never leaves ONNX Runtime: each
+ * The decoder graph (or the code-writing {@code code_decoder}) as an {@link IncrementalDecoder}. The
+ * self-attention cache never leaves ONNX Runtime: each
  * step's {@code present} outputs are fed back as the next step's {@code past}, and beam reordering is a
  * {@code past_order} input applied inside the graph. Cross-attention keys/values stay one row per sentence; rows
  * are grouped sentence-major (equal group sizes). Only when sentences finish is the encoded batch narrowed.
@@ -18,6 +19,9 @@ import java.util.Set;
 final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
     private final OnnxBackend backend;
     private final ModelConfig cfg;
+    private final String graph;
+    private final Map<String, Object> extraInputs;
+    private final boolean positionKeys;   // the code decoder also caches its position keys [1, H, P, hd]
     private final EncodedBatch original;
     private EncodedBatch encoded;
     private int[] groups;          // original sentence id of each group of the current encoded batch
@@ -27,8 +31,22 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
 
     /** @param rowSentence for each initial row, the sentence it reads; sentence-major, equal group sizes */
     KvCacheDecoder(OnnxBackend backend, EncodedBatch encoded, int[] rowSentence) {
+        this(backend, encoded, rowSentence, "decoder", Map.of(), false);
+    }
+
+    /** The decoder that writes image codes ({@code code_decoder}), its positions laid out on a square grid. */
+    static KvCacheDecoder forCodes(OnnxBackend backend, EncodedBatch encoded, int[] rowSentence, int gridWidth) {
+        return new KvCacheDecoder(backend, encoded, rowSentence, ModelPackage.CODE_DECODER,
+                Map.of("code_grid_width", new Longs(new long[]{gridWidth}, new long[]{1})), true);
+    }
+
+    private KvCacheDecoder(OnnxBackend backend, EncodedBatch encoded, int[] rowSentence, String graph,
+                           Map<String, Object> extraInputs, boolean positionKeys) {
         this.backend = backend;
         this.cfg = backend.modelPackage().config();
+        this.graph = graph;
+        this.extraInputs = extraInputs;
+        this.positionKeys = positionKeys;
         this.original = encoded;
         this.encoded = encoded;
         this.groups = new int[encoded.size()];
@@ -106,6 +124,7 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
             throw new IllegalArgumentException("Fed " + rows + " rows, the search keeps " + pendingOrder.length);
         }
         Map<String, Object> inputs = new HashMap<>(encoded.cross());
+        inputs.putAll(extraInputs);
         inputs.put("encoder_padding_mask", encoded.mask());
         inputs.put("input_ids", tokens);
         inputs.put("past_order", new Longs(pendingOrder, new long[]{rows}));
@@ -119,7 +138,12 @@ final class KvCacheDecoder implements IncrementalDecoder, AutoCloseable {
                 inputs.put("past_value_" + i, last.ref("present_value_" + i));
             }
         }
-        OnnxBackend.Outputs out = backend.runNative("decoder", inputs);
+        if (positionKeys) {   // positions only: one row for all, never reordered
+            inputs.put("past_pos_key", last == null
+                    ? new Floats(new float[0], new long[]{1, cfg.decoderHeads(), 0, cfg.headDim()})
+                    : last.ref("present_pos_key"));
+        }
+        OnnxBackend.Outputs out = backend.runNative(graph, inputs);
         if (last != null) {
             last.close();
         }

@@ -32,6 +32,14 @@ public final class ModelPackage {
     public static final String MANIFEST = "ofa-model.json";
     public static final int FORMAT_VERSION = 2;
     public static final List<String> GRAPHS = List.of("encoder", "cross_kv", "decoder");
+    /** The text-only encoder of text-to-image. */
+    public static final String TEXT_ENCODER = "text_encoder";
+    /** The decoder that writes image codes (text-to-image, image infilling). */
+    public static final String CODE_DECODER = "code_decoder";
+    /** Graphs of the image-code tasks; packages converted before they existed lack them. */
+    public static final List<String> OPTIONAL_GRAPHS = List.of(TEXT_ENCODER, CODE_DECODER);
+    /** The folder of a VQGAN package inside an OFA package, when the manifest names one. */
+    public static final String VQGAN_FIELD = "vqgan";
 
     private final Path root;
     private final String name;
@@ -41,6 +49,7 @@ public final class ModelPackage {
     private final VocabularyLayout vocabulary;
     private final ImageSettings image;
     private final Map<String, GraphSpec> graphs;
+    private final String vqganFolder;
     private volatile String sha256;
 
     private ModelPackage(Path root, JsonNode m) {
@@ -88,7 +97,25 @@ public final class ModelPackage {
             JsonNode node = object(g, graph);
             specs.put(graph, new GraphSpec(textField(node, "file"), strings(node, "inputs"), strings(node, "outputs")));
         }
+        for (String graph : OPTIONAL_GRAPHS) {
+            if (g.has(graph)) {
+                JsonNode node = object(g, graph);
+                specs.put(graph, new GraphSpec(textField(node, "file"), strings(node, "inputs"),
+                        strings(node, "outputs")));
+            }
+        }
         this.graphs = Map.copyOf(specs);
+        if (m.has(VQGAN_FIELD)) {
+            String folder = textField(object(m, VQGAN_FIELD), "folder");
+            Path dir = root.resolve(folder).normalize();
+            if (!dir.startsWith(root.normalize()) || !Files.isRegularFile(dir.resolve(VqganPackage.MANIFEST))) {
+                throw fail("vqgan.folder '" + folder + "' names no VQGAN package inside the package (expected "
+                        + folder + "/" + VqganPackage.MANIFEST + ")");
+            }
+            this.vqganFolder = folder;
+        } else {
+            this.vqganFolder = null;
+        }
         for (String file : requiredFiles()) {
             if (!Files.isRegularFile(root.resolve(file))) {
                 throw fail("missing file " + file + " (the manifest names it)");
@@ -133,6 +160,11 @@ public final class ModelPackage {
 
     /** Unzips into a fresh temp folder; entries that would land outside it (zip slip) are refused. */
     static Path unzip(Path zip) {
+        return unzip(zip, MANIFEST);
+    }
+
+    /** As {@link #unzip(Path)}, for a package whose manifest is {@code manifest}. */
+    static Path unzip(Path zip, String manifest) {
         try {
             Path target = Files.createTempDirectory("ofa-package-");
             target.toFile().deleteOnExit();
@@ -153,16 +185,16 @@ public final class ModelPackage {
                     }
                 }
             }
-            if (Files.isRegularFile(target.resolve(MANIFEST))) {
+            if (Files.isRegularFile(target.resolve(manifest))) {
                 return target;
             }
             try (var children = Files.list(target)) {   // a zip of the folder itself: one top-level directory
                 List<Path> dirs = children.filter(Files::isDirectory).toList();
-                if (dirs.size() == 1 && Files.isRegularFile(dirs.get(0).resolve(MANIFEST))) {
+                if (dirs.size() == 1 && Files.isRegularFile(dirs.get(0).resolve(manifest))) {
                     return dirs.get(0);
                 }
             }
-            throw new ModelPackageException("Zip " + zip + " holds no " + MANIFEST + " at its top level");
+            throw new ModelPackageException("Zip " + zip + " holds no " + manifest + " at its top level");
         } catch (IOException e) {
             throw new ModelPackageException("Cannot unzip model package " + zip + ": " + e.getMessage(), e);
         }
@@ -207,9 +239,24 @@ public final class ModelPackage {
     public GraphSpec graph(String graph) {
         GraphSpec spec = graphs.get(graph);
         if (spec == null) {
-            throw new IllegalArgumentException("Unknown graph '" + graph + "', expected one of " + GRAPHS);
+            throw new IllegalArgumentException("Unknown graph '" + graph + "' of package " + name
+                    + ", it has " + new java.util.TreeSet<>(graphs.keySet()));
         }
         return spec;
+    }
+
+    public boolean hasGraph(String graph) {
+        return graphs.containsKey(graph);
+    }
+
+    /** Whether the package has the graphs of text-to-image and image infilling. */
+    public boolean writesImageCodes() {
+        return graphs.keySet().containsAll(OPTIONAL_GRAPHS);
+    }
+
+    /** The VQGAN package the converter put inside this package ({@code ./ofa convert --vqgan}), if any. */
+    public java.util.Optional<Path> vqganPackage() {
+        return vqganFolder == null ? java.util.Optional.empty() : java.util.Optional.of(root.resolve(vqganFolder));
     }
 
     public Path file(String relative) {

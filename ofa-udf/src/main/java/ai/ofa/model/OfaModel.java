@@ -1,8 +1,10 @@
 package ai.ofa.model;
 
 import ai.ofa.generate.BeamSearch;
+import ai.ofa.generate.CodeSampler;
 import ai.ofa.generate.Constraint;
 import ai.ofa.generate.Hypothesis;
+import ai.ofa.generate.SamplingSettings;
 import ai.ofa.generate.SearchSettings;
 import ai.ofa.image.ImageDecoder;
 import ai.ofa.image.ImagePreprocessor;
@@ -145,6 +147,50 @@ public final class OfaModel implements AutoCloseable {
             throw new IllegalArgumentException("encode needs one prompt per image and at least one image, got "
                     + images.size() + " images and " + prompts.size() + " prompts");
         }
+        paddedIds(prompts);   // checks the prompt lengths before any image is resized
+        int batch = images.size();
+        float[] pixels = new float[batch * 3 * size * size];
+        ImageSettings is = pkg.image();
+        forEachItem(batch, b -> ImagePreprocessor.normalize(ImagePreprocessor.resize(images.get(b), size), size,
+                is.mean(), is.std(), pixels, b * 3 * size * size));
+        return runEncoder("encoder", Map.<String, Object>of(
+                "patch_images", new Floats(pixels, new long[]{batch, 3, size, size}),
+                "input_ids", paddedIds(prompts)), batch);
+    }
+
+    /**
+     * Already normalised pixels [B, 3, S, S] (image infilling zeroes a region after normalising) + framed prompts
+     * -> encoder states and cross K/V.
+     */
+    public EncodedBatch encodePixels(Floats pixels, List<int[]> prompts) {
+        if (pixels.shape().length != 4 || pixels.dim(0) != prompts.size() || prompts.isEmpty()) {
+            throw new IllegalArgumentException("encodePixels needs pixels [B, 3, S, S] and B prompts, got "
+                    + pixels + " and " + prompts.size() + " prompts");
+        }
+        return runEncoder("encoder", Map.<String, Object>of("patch_images", pixels, "input_ids", paddedIds(prompts)),
+                prompts.size());
+    }
+
+    /** Framed prompts alone -> encoder states and cross K/V (text-to-image: the reference encodes no image). */
+    public EncodedBatch encodeText(List<int[]> prompts) {
+        requireImageCodeGraphs();
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("encodeText needs at least one prompt");
+        }
+        return runEncoder(ModelPackage.TEXT_ENCODER, Map.<String, Object>of("input_ids", paddedIds(prompts)),
+                prompts.size());
+    }
+
+    /** Refuses a package converted before the image-code graphs existed, saying how to get them. */
+    public void requireImageCodeGraphs() {
+        if (!pkg.writesImageCodes()) {
+            throw new ModelPackageException("Model package " + pkg.name() + " (" + pkg.root() + ") has no image-code "
+                    + "graphs " + ModelPackage.OPTIONAL_GRAPHS + ", which text-to-image and image infilling need: "
+                    + "convert its checkpoint again with this version's ./ofa convert");
+        }
+    }
+
+    private Longs paddedIds(List<int[]> prompts) {
         int maxLen = 0;
         for (int[] p : prompts) {
             maxLen = Math.max(maxLen, p.length);
@@ -154,22 +200,19 @@ public final class OfaModel implements AutoCloseable {
             throw new IllegalArgumentException("Prompt of " + maxLen + " tokens exceeds the model's limit of " + limit
                     + " positions");
         }
-        int batch = images.size();
-        float[] pixels = new float[batch * 3 * size * size];
-        ImageSettings is = pkg.image();
-        forEachItem(batch, b -> ImagePreprocessor.normalize(ImagePreprocessor.resize(images.get(b), size), size,
-                is.mean(), is.std(), pixels, b * 3 * size * size));
-        long[] ids = new long[batch * maxLen];
+        long[] ids = new long[prompts.size() * maxLen];
         java.util.Arrays.fill(ids, pkg.specialIds().pad());
-        for (int b = 0; b < batch; b++) {
+        for (int b = 0; b < prompts.size(); b++) {
             int[] p = prompts.get(b);
             for (int t = 0; t < p.length; t++) {
                 ids[b * maxLen + t] = p[t];
             }
         }
-        try (OnnxBackend.Outputs enc = backend.runNative("encoder", Map.of(
-                "patch_images", new Floats(pixels, new long[]{batch, 3, size, size}),
-                "input_ids", new Longs(ids, new long[]{batch, maxLen})))) {
+        return new Longs(ids, new long[]{prompts.size(), maxLen});
+    }
+
+    private EncodedBatch runEncoder(String graph, Map<String, Object> inputs, int batch) {
+        try (OnnxBackend.Outputs enc = backend.runNative(graph, inputs)) {
             OnnxBackend.Outputs cross = backend.runNative("cross_kv", Map.of(
                     "encoder_hidden_states", enc.ref("encoder_hidden_states"),
                     "encoder_position_embedding", enc.ref("encoder_position_embedding")));
@@ -180,6 +223,40 @@ public final class OfaModel implements AutoCloseable {
             }
             return new EncodedBatch(backend, batch, refs, mask, List.of(cross, mask));
         }
+    }
+
+    /**
+     * Image codes for every row of the batch, {@code settings.samples()} sequences each, best first: {@code length}
+     * codes laid out on a {@code gridWidth} square grid, then eos (see {@link CodeSampler}). Tokens are vocabulary
+     * ids; subtract {@link VocabularyLayout#codeFirstId()} for the VQGAN's codes.
+     */
+    public List<List<Hypothesis>> generateCodes(EncodedBatch encoded, SamplingSettings settings, int gridWidth,
+                                                int length, IntConsumer onStep) {
+        requireImageCodeGraphs();
+        if (gridWidth < 1 || length < 1 || length > gridWidth * gridWidth) {
+            throw new IllegalArgumentException("Cannot write " + length + " codes on a " + gridWidth + " x "
+                    + gridWidth + " grid");
+        }
+        int n = settings.samples();
+        int[] rows = new int[encoded.size() * n];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i / n;
+        }
+        VocabularyLayout v = pkg.vocabulary();
+        SpecialIds sp = pkg.specialIds();
+        CodeSampler.CodeRange range = CodeSampler.CodeRange.of(v.codeFirstId(), v.numCodes(), sp.eos(),
+                referenceUnmaskedSpecials(sp));
+        try (KvCacheDecoder decoder = KvCacheDecoder.forCodes(backend, encoded, rows, gridWidth)) {
+            return CodeSampler.sample(decoder, encoded.size(), sp.bos(), range, length, settings, onStep);
+        }
+    }
+
+    /**
+     * The special ids the reference leaves in the softmax of a code step: its constraint masks ids 4 .. code range
+     * start, so bos, pad, eos and unk (ids 0..3 in OFA's dictionary) stay in the normalisation and are banned after.
+     */
+    private static int[] referenceUnmaskedSpecials(SpecialIds sp) {
+        return java.util.stream.IntStream.of(sp.bos(), sp.pad(), sp.eos(), sp.unk()).distinct().sorted().toArray();
     }
 
     /** Beam search for every row of the batch; hypotheses best first. */

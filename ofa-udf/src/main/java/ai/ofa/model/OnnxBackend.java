@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -38,36 +39,88 @@ import java.util.TreeSet;
  */
 public final class OnnxBackend implements AutoCloseable {
     private static final String SEARCH_HEAD = "search_head.onnx";
-    private final ModelPackage pkg;
+    private final ModelPackage pkg;          // null for a VQGAN package
+    private final String name;
+    private final Path root;
+    private final Map<String, GraphSpec> specs;
     private final SessionSettings settings;
     private final OrtEnvironment env;
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
     private OrtSession searchHead;
     private volatile boolean closed;
 
-    private OnnxBackend(ModelPackage pkg, SessionSettings settings) {
+    private OnnxBackend(ModelPackage pkg, String name, Path root, Map<String, GraphSpec> specs,
+                        SessionSettings settings) {
         this.pkg = pkg;
+        this.name = name;
+        this.root = root;
+        this.specs = Map.copyOf(specs);
         this.settings = settings;
         this.env = OrtEnvironment.getEnvironment();
     }
 
-    /** Creates and validates the sessions; a CUDA device that cannot be used is an error, never a CPU fallback. */
+    /**
+     * Creates and validates the sessions of an OFA package's three graphs and the search head; its image-code
+     * graphs ({@link ModelPackage#OPTIONAL_GRAPHS}) open on first use, so a job that never writes codes never
+     * loads them. A CUDA device that cannot be used is an error, never a CPU fallback.
+     */
     public static OnnxBackend open(ModelPackage pkg, SessionSettings settings) {
-        OnnxBackend backend = new OnnxBackend(pkg, settings);
-        try {
-            for (String graph : ModelPackage.GRAPHS) {
-                backend.sessions.put(graph, backend.createSession(graph));
+        Map<String, GraphSpec> specs = new LinkedHashMap<>();
+        for (String graph : ModelPackage.GRAPHS) {
+            specs.put(graph, pkg.graph(graph));
+        }
+        for (String graph : ModelPackage.OPTIONAL_GRAPHS) {
+            if (pkg.hasGraph(graph)) {
+                specs.put(graph, pkg.graph(graph));
             }
-            backend.searchHead = backend.createSearchHead();
-            return backend;
+        }
+        OnnxBackend backend = new OnnxBackend(pkg, pkg.name(), pkg.root(), specs, settings);
+        return backend.start(ModelPackage.GRAPHS, true);
+    }
+
+    /** The sessions of a VQGAN package's encoder and decoder (no search head). */
+    public static OnnxBackend open(VqganPackage vqgan, SessionSettings settings) {
+        Map<String, GraphSpec> specs = new LinkedHashMap<>();
+        for (String graph : VqganPackage.GRAPHS) {
+            specs.put(graph, vqgan.graph(graph));
+        }
+        return new OnnxBackend(null, vqgan.name(), vqgan.root(), specs, settings).start(VqganPackage.GRAPHS, false);
+    }
+
+    private OnnxBackend start(List<String> eager, boolean withSearchHead) {
+        try {
+            for (String graph : eager) {
+                sessions.put(graph, createSession(graph));
+            }
+            if (withSearchHead) {
+                searchHead = createSearchHead();
+            }
+            return this;
         } catch (RuntimeException e) {
-            backend.close();
+            close();
             throw e;
         }
     }
 
+    /** The session of a graph, opened now if it is one of the package's optional graphs. */
+    private OrtSession session(String graph) {
+        synchronized (sessions) {
+            OrtSession session = sessions.get(graph);
+            if (session == null && specs.containsKey(graph)) {
+                ensureOpen();
+                session = createSession(graph);
+                sessions.put(graph, session);
+            }
+            if (session == null) {
+                throw new IllegalArgumentException("Unknown graph '" + graph + "' of " + name + ", expected one of "
+                        + specs.keySet());
+            }
+            return session;
+        }
+    }
+
     private OrtSession createSession(String graph) {
-        GraphSpec spec = pkg.graph(graph);
+        GraphSpec spec = specs.get(graph);
         try (OrtSession.SessionOptions options = options(switch (settings.optimization()) {
             case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
             case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
@@ -77,7 +130,7 @@ public final class OnnxBackend implements AutoCloseable {
             if (settings.device().kind() == Device.Kind.CUDA) {
                 addCuda(options, settings.device().id());
             }
-            OrtSession session = env.createSession(pkg.file(spec.file()).toString(), options);
+            OrtSession session = env.createSession(root.resolve(spec.file()).toString(), options);
             try {
                 checkNames(graph, spec, session);
             } catch (RuntimeException e) {
@@ -86,7 +139,8 @@ public final class OnnxBackend implements AutoCloseable {
             }
             return session;
         } catch (OrtException e) {
-            throw new ModelPackageException("Cannot load graph " + pkg.file(spec.file()) + ": " + e.getMessage(), e);
+            throw new ModelPackageException("Cannot load graph " + root.resolve(spec.file()) + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -152,7 +206,11 @@ public final class OnnxBackend implements AutoCloseable {
         }
     }
 
+    /** The OFA package of this backend (not available on a VQGAN package's backend). */
     public ModelPackage modelPackage() {
+        if (pkg == null) {
+            throw new IllegalStateException("Backend of " + name + " runs a VQGAN package, not an OFA package");
+        }
         return pkg;
     }
 
@@ -192,11 +250,8 @@ public final class OnnxBackend implements AutoCloseable {
      */
     public Outputs runNative(String graph, Map<String, ?> inputs) {
         ensureOpen();
-        OrtSession session = sessions.get(graph);
-        if (session == null) {
-            throw new IllegalArgumentException("Unknown graph '" + graph + "', expected one of " + sessions.keySet());
-        }
-        GraphSpec spec = pkg.graph(graph);
+        OrtSession session = session(graph);
+        GraphSpec spec = specs.get(graph);
         for (String name : inputs.keySet()) {
             if (!spec.inputs().contains(name)) {
                 throw new IllegalArgumentException("Unknown input name " + name + " for graph '" + graph
@@ -222,7 +277,7 @@ public final class OnnxBackend implements AutoCloseable {
             }
             return new Outputs(session.run(tensors));
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed running graph '" + graph + "' of " + pkg.name()
+            throw new IllegalStateException("ONNX Runtime failed running graph '" + graph + "' of " + name
                     + ": " + e.getMessage(), e);
         } finally {
             owned.forEach(OnnxTensor::close);
@@ -251,7 +306,7 @@ public final class OnnxBackend implements AutoCloseable {
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("OnnxBackend for " + pkg.name() + " is closed");
+            throw new IllegalStateException("OnnxBackend for " + name + " is closed");
         }
     }
 
@@ -400,7 +455,7 @@ public final class OnnxBackend implements AutoCloseable {
     /** Input metadata of a graph as ONNX Runtime reports it (used by diagnostics and tests). */
     public Map<String, NodeInfo> inputInfo(String graph) {
         try {
-            return sessions.get(graph).getInputInfo();
+            return session(graph).getInputInfo();
         } catch (OrtException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -408,12 +463,15 @@ public final class OnnxBackend implements AutoCloseable {
 
     /** Closes the sessions; safe to call more than once. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        List<OrtSession> all;
+        synchronized (sessions) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = new ArrayList<>(sessions.values());
         }
-        closed = true;
-        List<OrtSession> all = new ArrayList<>(sessions.values());
         if (searchHead != null) {
             all.add(searchHead);
         }
@@ -424,6 +482,8 @@ public final class OnnxBackend implements AutoCloseable {
                 // closing a session only frees native memory; nothing left to report to the caller
             }
         }
-        sessions.clear();
+        synchronized (sessions) {
+            sessions.clear();
+        }
     }
 }

@@ -3,6 +3,7 @@ package ai.ofa.spark;
 import ai.ofa.model.Device;
 import ai.ofa.model.OfaModel;
 import ai.ofa.model.SessionSettings;
+import ai.ofa.model.VqganModel;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -32,6 +33,16 @@ public final class ModelRegistry {
     public static OfaModel get(String location, Device device, int intraOpThreads) {
         java.nio.file.Path local = LOCAL.computeIfAbsent(location, ModelRegistry::localize);
         return OfaModel.shared(local, new SessionSettings(device, intraOpThreads, SessionSettings.Optimization.ALL));
+    }
+
+    /** The shared VQGAN model of a package location (same rules as {@link #get}). */
+    public static VqganModel getVqgan(String location, Device device, int intraOpThreads) {
+        java.nio.file.Path local = LOCAL.computeIfAbsent(location, ModelRegistry::localize);
+        return VqganModel.shared(local, settings(device, intraOpThreads));
+    }
+
+    static SessionSettings settings(Device device, int intraOpThreads) {
+        return new SessionSettings(device, intraOpThreads, SessionSettings.Optimization.ALL);
     }
 
     /** Local path of a package: as is when local, from SparkFiles when shipped, else copied from Hadoop. */
