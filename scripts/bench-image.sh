@@ -4,6 +4,16 @@
 # (text-to-image: 1024 codes, top-k 256, 1 and 4 samples, decoder ms per step at steps 1-4 and 1021-1024), same
 # thread count; prints both and the ratios. Figures only: nothing here passes or fails on a time.
 set -euo pipefail
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+  cat <<'HELP'
+Usage: ./ofa bench-image [IMAGE]
+VQGAN encode/decode (published shape, 256 px, batch 1 and 4) and text-to-image code generation (OFA-tiny shapes,
+1 and 4 samples) throughput, Java against PyTorch eager; figures only.
+  IMAGE   the image to encode (default: examples/images/astronaut.png)
+Environment: OFA_BENCH_THREADS   threads of both runtimes (default: nproc)
+HELP
+  exit 0
+fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/build/bench-image"
 THREADS="${OFA_BENCH_THREADS:-$(nproc)}"

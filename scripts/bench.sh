@@ -3,6 +3,16 @@
 # (random weights, real shapes), beam 5, 480 px, batch 1 and 8, same thread count; prints both and the ratios.
 # Figures only: nothing here passes or fails on a time.
 set -euo pipefail
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+  cat <<'HELP'
+Usage: ./ofa bench [IMAGE]
+Captioning throughput of the Java runtime against PyTorch eager on the same OFA-tiny-shaped package (random
+weights, real shapes), beam 5, 480 px, batch 1 and 8; figures only.
+  IMAGE   the image to caption (default: examples/images/astronaut.png)
+Environment: OFA_BENCH_THREADS   threads of both runtimes (default: nproc)
+HELP
+  exit 0
+fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/build/bench"
 THREADS="${OFA_BENCH_THREADS:-$(nproc)}"

@@ -4,6 +4,15 @@
 # with the bundled trained package and with the freshly converted random one, grounds and questions the scene, and
 # runs the Spark enrich job over the sample scenes.
 set -euo pipefail
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+  cat <<'HELP'
+Usage: ./ofa demo
+A walk through the converter, with no options: writes a random checkpoint in the published HF layout, converts
+it, captions, grounds and questions a sample scene with the bundled and the converted package, and runs the
+enrich job over the sample scenes. Output under build/demo.
+HELP
+  exit 0
+fi
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 out=build/demo

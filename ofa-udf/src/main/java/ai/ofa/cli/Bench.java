@@ -8,13 +8,19 @@ import ai.ofa.model.EncodedBatch;
 import ai.ofa.model.OfaModel;
 import ai.ofa.task.Captioning;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * Captioning throughput of the Java runtime: for each batch size, encoder ms, decoder ms per step (from one
@@ -22,28 +28,39 @@ import java.util.List;
  * logits instead of the ONNX search head) and end-to-end images/s with the caption settings, plus peak RSS.
  * Figures are printed as one JSON line per batch size, never asserted.
  */
-final class Bench {
-    static final String HELP = "ofa bench [--model PKG] --image FILE [--batches 1,8] [--repeats 3] [--threads N] "
-            + "[--steps 16]\n"
-            + "  (the ./ofa bench wrapper builds an OFA-tiny-shaped package and compares with PyTorch eager)";
+@Command(name = "bench-java", description = "Captioning throughput of the Java runtime, one JSON line per batch "
+        + "size (./ofa bench builds an OFA-tiny-shaped package and compares with PyTorch eager).")
+final class Bench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    CommonOptions.Image image;
+    @Mixin
+    CommonOptions.Model modelOptions;
+    @Option(names = "--batches", paramLabel = "N,N", split = ",", defaultValue = "1,8",
+            description = "batch sizes (default: ${DEFAULT-VALUE})")
+    List<Integer> batches;
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "best of N (default: "
+            + "${DEFAULT-VALUE})")
+    int repeats;
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "16", description = "decoder steps timed, 2..200 "
+            + "(default: ${DEFAULT-VALUE})")
+    int steps;
 
-    private Bench() {
-    }
-
-    static void run(Args a, PrintStream out) throws IOException {
-        Path image = Path.of(a.required("image"));
-        byte[] bytes = Files.readAllBytes(image);
-        int repeats = a.intOr("repeats", 3);
-        int steps = a.intOr("steps", 16);
+    @Override
+    public Integer call() throws IOException {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        byte[] bytes = image.read();
         if (steps < 2 || steps > 200) {
-            throw new IllegalArgumentException("--steps must be in [2, 200], got " + steps);
+            throw new OfaCli.UsageException("--steps must be in [2, 200], got " + steps);
         }
-        try (OfaModel model = OfaModel.load(OfaCli.modelPath(a), OfaCli.sessionSettings(a))) {
+        CommonOptions.positive("--repeats", repeats);
+        try (OfaModel model = OfaModel.load(modelOptions.path(), modelOptions.session())) {
             RgbImage img = model.imageDecoder().decode(bytes);
             int size = model.modelPackage().image().resolutionFor("caption");
             int[] prompt = model.tokenizer().encode(Captioning.PROMPT);
-            for (String b : a.getOr("batches", "1,8").split(",")) {
-                int batch = Integer.parseInt(b.trim());
+            for (int batch : batches) {
+                CommonOptions.positive("--batches", batch);
                 List<byte[]> images = new ArrayList<>(Collections.nCopies(batch, bytes));
                 List<RgbImage> imgs = new ArrayList<>(Collections.nCopies(batch, img));
                 List<int[]> prompts = new ArrayList<>(Collections.nCopies(batch, prompt));
@@ -86,6 +103,7 @@ final class Bench {
                         String.join("+", ai.ofa.model.OnnxBackend.availableProviders()));
             }
         }
+        return 0;
     }
 
     /** A constraint that allows everything: it makes the search take the full logits into Java. */

@@ -14,14 +14,20 @@ import ai.ofa.task.TextToImage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * The image-code commands of {@code ./ofa}: {@code generate} (text-to-image), {@code infill}, {@code codes} and
@@ -31,154 +37,192 @@ import java.util.Set;
  * <pre>./ofa generate --model PKG --vqgan VQ --text "a red circle" --output circle.png --samples 4 --seed 1</pre>
  */
 final class ImageCommands {
-    static final Set<String> COMMANDS = Set.of("generate", "infill", "codes", "decode-codes");
-    static final Set<String> FLAGS = Set.of("greedy", "middle");
-    private static final String SAMPLING = "  sampling: --samples N (1) --seed S (0) --topk K (256; 1 = greedy) "
-            + "--topp P (off) --temperature T (1.0) --greedy";
-    private static final String MODELS = "  --model PKG (OFA package with image-code graphs)  --vqgan PKG (default: "
-            + "the one inside --model)  --device cpu|cuda:N  --threads N  --json";
-
     private ImageCommands() {
     }
 
-    static String help(String cmd) {
-        return switch (cmd) {
-            case "generate" -> "ofa generate --text \"a caption\" --output out.png\n" + SAMPLING + "\n" + MODELS;
-            case "infill" -> "ofa infill --image FILE --output out.png (the image at 256 px, its middle 128 x 128 "
-                    + "written by the model)\n" + SAMPLING + "\n" + MODELS;
-            case "codes" -> "ofa codes --image FILE [--middle] [--json]   (1024 codes at 256 px; --middle: the "
-                    + "256 codes of the middle 128 x 128, image infilling's target)\n" + MODELS;
-            case "decode-codes" -> "ofa decode-codes (--codes \"12 7 4095 ...\" | --codes-file F) --output out.png "
-                    + "(1024 codes: a 256 px image)\n" + MODELS;
-            default -> throw new IllegalArgumentException(cmd);
-        };
+    /** The OFA package, where it runs, and the VQGAN package. */
+    static final class Models {
+        @Mixin
+        CommonOptions.Model ofa;
+        @Option(names = "--vqgan", paramLabel = "PKG", description = "the VQGAN package (made by ./ofa "
+                + "convert-vqgan; default: the one inside --model)")
+        Path vqgan;
+
+        /** --vqgan, else the VQGAN inside --model (its manifest is read without loading the OFA graphs). */
+        VqganModel vqgan(ModelPackage loaded) {
+            SessionSettings settings = ofa.session();
+            if (vqgan != null) {
+                return VqganModel.shared(vqgan, settings);
+            }
+            ModelPackage pkg = loaded != null ? loaded : ModelPackage.open(ofa.path());
+            if (pkg.vqganPackage().isEmpty()) {
+                throw new IllegalArgumentException("No VQGAN package: pass --vqgan PKG (a package made by ./ofa "
+                        + "convert-vqgan), or use a --model converted with ./ofa convert --vqgan PKG (model "
+                        + pkg.name() + " has none)");
+            }
+            return VqganModel.shared(pkg.vqganPackage().get(), settings);
+        }
     }
 
-    static void run(String cmd, Args a, PrintStream out) throws IOException {
-        SessionSettings settings = OfaCli.sessionSettings(a);
-        switch (cmd) {
-            case "generate" -> {
-                String text = a.required("text");
-                Path output = outputPath(a);
-                try (OfaModel model = OfaModel.load(OfaCli.modelPath(a), settings)) {
-                    VqganModel vq = vqgan(a, model.modelPackage(), settings);
-                    GeneratedImage img = new TextToImage(model, vq, sampling(a)).run(List.of(text)).get(0).get();
-                    write(output, img, a, out);
+    static final class Sampling {
+        @Option(names = "--samples", paramLabel = "N", defaultValue = "1", description = "candidates drawn, the "
+                + "best by the model's own sequence log-prob kept (default: ${DEFAULT-VALUE}; no CLIP reranking)")
+        int samples;
+        @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "random seed; the same "
+                + "seed gives the same image (default: ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--topk", paramLabel = "K", defaultValue = "256", description = "sample among the K most "
+                + "likely codes; 1 is greedy (default: ${DEFAULT-VALUE})")
+        int topK;
+        @Option(names = "--topp", paramLabel = "P", description = "nucleus sampling: the smallest set of codes "
+                + "whose probability reaches P, in (0, 1]; takes precedence over --topk, as in fairseq (default: off)")
+        Double topP;
+        @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "divides the "
+                + "logits before sampling (default: ${DEFAULT-VALUE})")
+        double temperature;
+        @Option(names = "--greedy", description = "the most likely code at each step (for checks against PyTorch)")
+        boolean greedy;
+
+        SamplingSettings settings() {
+            SamplingSettings s = SamplingSettings.reference().withTopK(greedy ? 1 : topK)
+                    .withSamples(CommonOptions.positive("--samples", samples)).withSeed(seed)
+                    .withTemperature(temperature);
+            return topP != null && !greedy ? s.withTopP(topP) : s;
+        }
+    }
+
+    @Command(name = "generate", description = "Text-to-image: 1024 image codes sampled for a caption (prompt \" what "
+            + "is the complete image? caption: ...\"), decoded by the VQGAN to a 256 px PNG.")
+    static final class Generate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--text", required = true, paramLabel = "TEXT", description = "the caption")
+        String text;
+        @Option(names = "--output", required = true, paramLabel = "OUT.png", description = "the PNG to write")
+        Path output;
+        @Mixin
+        Sampling sampling;
+        @Mixin
+        Models models;
+        @Option(names = "--json", description = "print the codes, score and candidates as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            Path out = CommonOptions.output(output);
+            try (OfaModel model = OfaModel.load(models.ofa.path(), models.ofa.session())) {
+                VqganModel vq = models.vqgan(model.modelPackage());
+                GeneratedImage img = new TextToImage(model, vq, sampling.settings()).run(List.of(text)).get(0).get();
+                write(out, img, json, spec.commandLine().getOut());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "infill", description = "Image infilling as in OFA's pretraining: the image at 256 px with its "
+            + "middle 128 x 128 masked, the middle's 256 codes generated (\" what is the image in the middle "
+            + "part?\") and pasted back.")
+    static final class Infill implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        CommonOptions.Image image;
+        @Option(names = "--output", required = true, paramLabel = "OUT.png", description = "the PNG to write")
+        Path output;
+        @Mixin
+        Sampling sampling;
+        @Mixin
+        Models models;
+        @Option(names = "--json", description = "print the codes, score and candidates as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            byte[] bytes = image.read();
+            Path out = CommonOptions.output(output);
+            try (OfaModel model = OfaModel.load(models.ofa.path(), models.ofa.session())) {
+                VqganModel vq = models.vqgan(model.modelPackage());
+                GeneratedImage img = new ImageInfill(model, vq, sampling.settings()).run(List.of(bytes)).get(0).get();
+                write(out, img, json, spec.commandLine().getOut());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "codes", description = "An image's VQGAN codes: 1024 at 256 px (the argmax of the quantizer's "
+            + "logits), or with --middle the 256 codes of the middle 128 x 128, image infilling's target.")
+    static final class Codes implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        CommonOptions.Image image;
+        @Option(names = "--middle", description = "the 256 codes of the middle 128 x 128 only")
+        boolean middle;
+        @Mixin
+        Models models;
+        @Option(names = "--json", description = "print {\"codes\": [...]} instead of the codes separated by spaces")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            byte[] bytes = image.read();
+            ImageCoding coding = new ImageCoding(models.vqgan(null));
+            CodeGrid grid = (middle ? coding.middleCodes(List.of(bytes)) : coding.codes(List.of(bytes))).get(0).get();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                ArrayNode codes = o.putArray("codes");
+                for (int c : grid.codes()) {
+                    codes.add(c);
                 }
+                out.println(o.toString());
+            } else {
+                out.println(join(grid.codes()));
             }
-            case "infill" -> {
-                byte[] image = readImage(a);
-                Path output = outputPath(a);
-                try (OfaModel model = OfaModel.load(OfaCli.modelPath(a), settings)) {
-                    VqganModel vq = vqgan(a, model.modelPackage(), settings);
-                    GeneratedImage img = new ImageInfill(model, vq, sampling(a)).run(List.of(image)).get(0).get();
-                    write(output, img, a, out);
-                }
-            }
-            case "codes" -> {
-                byte[] image = readImage(a);
-                VqganModel vq = vqgan(a, null, settings);
-                ImageCoding coding = new ImageCoding(vq);
-                CodeGrid grid = (a.flag("middle") ? coding.middleCodes(List.of(image)) : coding.codes(List.of(image)))
-                        .get(0).get();
-                if (a.flag("json")) {
-                    ObjectNode o = new ObjectMapper().createObjectNode();
-                    ArrayNode codes = o.putArray("codes");
-                    for (int c : grid.codes()) {
-                        codes.add(c);
-                    }
-                    out.println(o.toString());
-                } else {
-                    out.println(join(grid.codes()));
-                }
-            }
-            case "decode-codes" -> {
-                String text;
-                if (a.has("codes-file")) {
-                    Path f = Path.of(a.get("codes-file"));
-                    if (!Files.isRegularFile(f)) {
-                        throw new IllegalArgumentException("Codes file not found: " + f);
-                    }
-                    text = Files.readString(f, StandardCharsets.UTF_8);
-                } else {
-                    text = a.required("codes");
-                }
-                Path output = outputPath(a);
-                int[] codes = CodeGrid.parse(text);
-                VqganModel vq = vqgan(a, null, settings);
-                byte[] png = new CodeDecoding(vq).run(List.of(codes)).get(0).get();
-                Files.write(output, png);
-                int side = (int) Math.round(Math.sqrt(codes.length)) * vq.vqganPackage().downsampleFactor();
-                out.println("Wrote " + output + " (" + side + "x" + side + ", " + codes.length + " codes)");
-            }
-            default -> throw new OfaCli.UsageException("unknown command '" + cmd + "'");
+            return 0;
         }
     }
 
-    /** --vqgan, else the VQGAN inside --model (its manifest is read without loading the OFA graphs). */
-    private static VqganModel vqgan(Args a, ModelPackage loaded, SessionSettings settings) {
-        if (a.has("vqgan")) {
-            return VqganModel.shared(Path.of(a.get("vqgan")), settings);
-        }
-        ModelPackage pkg = loaded != null ? loaded : ModelPackage.open(OfaCli.modelPath(a));
-        if (pkg.vqganPackage().isEmpty()) {
-            throw new IllegalArgumentException("No VQGAN package: pass --vqgan PKG (a package made by ./ofa "
-                    + "convert-vqgan), or use a --model converted with ./ofa convert --vqgan PKG (model " + pkg.name()
-                    + " has none)");
-        }
-        return VqganModel.shared(pkg.vqganPackage().get(), settings);
-    }
+    @Command(name = "decode-codes", description = "A grid of VQGAN codes decoded to a PNG (1024 codes: 256 px).")
+    static final class DecodeCodes implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
 
-    static SamplingSettings sampling(Args a) {
-        SamplingSettings s = SamplingSettings.reference();
-        if (a.flag("greedy")) {
-            s = SamplingSettings.greedy();
+        static final class Source {
+            @Option(names = "--codes", required = true, paramLabel = "\"C C C ...\"", description = "the codes, "
+                    + "separated by spaces or commas, row-major")
+            String codes;
+            @Option(names = "--codes-file", required = true, paramLabel = "FILE", description = "a file holding "
+                    + "the codes")
+            Path file;
         }
-        s = s.withSamples(a.intOr("samples", s.samples())).withTopK(a.intOr("topk", s.topK()));
-        if (a.has("seed")) {
-            try {
-                s = s.withSeed(Long.parseLong(a.get("seed").trim()));
-            } catch (NumberFormatException e) {
-                throw new OfaCli.UsageException("option --seed must be an integer, got '" + a.get("seed") + "'");
-            }
-        }
-        if (a.has("topp")) {
-            s = s.withTopP(number(a, "topp"));
-        }
-        if (a.has("temperature")) {
-            s = s.withTemperature(number(a, "temperature"));
-        }
-        return s;
-    }
 
-    private static double number(Args a, String name) {
-        try {
-            return Double.parseDouble(a.get(name).trim());
-        } catch (NumberFormatException e) {
-            throw new OfaCli.UsageException("option --" + name + " must be a number, got '" + a.get(name) + "'");
+        @ArgGroup(multiplicity = "1")
+        Source source;
+        @Option(names = "--output", required = true, paramLabel = "OUT.png", description = "the PNG to write")
+        Path output;
+        @Mixin
+        Models models;
+
+        @Override
+        public Integer call() throws IOException {
+            String text = source.file != null
+                    ? new String(CommonOptions.readFile(source.file, "Codes"), StandardCharsets.UTF_8) : source.codes;
+            Path out = CommonOptions.output(output);
+            int[] codes = CodeGrid.parse(text);
+            VqganModel vq = models.vqgan(null);
+            byte[] png = new CodeDecoding(vq).run(List.of(codes)).get(0).get();
+            Files.write(out, png);
+            int side = (int) Math.round(Math.sqrt(codes.length)) * vq.vqganPackage().downsampleFactor();
+            spec.commandLine().getOut().println("Wrote " + out + " (" + side + "x" + side + ", " + codes.length
+                    + " codes)");
+            return 0;
         }
     }
 
-    private static Path outputPath(Args a) {
-        Path p = Path.of(a.required("output"));
-        Path parent = p.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw new IllegalArgumentException("Output folder does not exist: " + parent);
-        }
-        return p;
-    }
-
-    private static byte[] readImage(Args a) throws IOException {
-        Path p = Path.of(a.required("image"));
-        if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException("Image file not found: " + p);
-        }
-        return Files.readAllBytes(p);
-    }
-
-    private static void write(Path output, GeneratedImage img, Args a, PrintStream out) throws IOException {
+    private static void write(Path output, GeneratedImage img, boolean json, PrintWriter out) throws IOException {
         Files.write(output, img.png());
-        if (a.flag("json")) {
+        if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("output", output.toString());
             o.put("width", img.width());

@@ -94,6 +94,11 @@ public final class BpeTokenizer {
         return layout;
     }
 
+    /** Whether the vocabulary has OFA's (fairseq's) {@code <s>} and {@code </s>}: GPT-2's own has neither. */
+    public boolean framed() {
+        return vocab.containsKey("<s>") && vocab.containsKey("</s>");
+    }
+
     public int bos() {
         return special("<s>");
     }

@@ -120,7 +120,7 @@ class ImageCommandsTest {
         assertTrue(notFound.err().contains("VQGAN package not found"), notFound.err());
         Run usage = ofa("generate", "--model", model, "--vqgan", vqgan, "--output", out);
         assertEquals(2, usage.code());
-        assertTrue(usage.err().contains("missing required option --text"), usage.err());
+        assertTrue(usage.err().contains("Missing required option: '--text=TEXT'"), usage.err());
         Run badTopP = ofa("generate", "--model", model, "--vqgan", vqgan, "--text", "x", "--output", out,
                 "--topp", "2");
         assertTrue(badTopP.err().contains("top-p must be in [0, 1]"), badTopP.err());

@@ -27,31 +27,51 @@ public final class CorpusBench {
     private CorpusBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        long maxCorpus = 1_000_000;
-        long evalSize = 150_000;
-        int k = CorpusDefaults.PHASH_MAX_DISTANCE;
-        int dedupK = CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE;
-        String only = "";
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--max-corpus" -> maxCorpus = Long.parseLong(args[i + 1]);
-                case "--eval" -> evalSize = Long.parseLong(args[i + 1]);
-                case "--threshold" -> k = Integer.parseInt(args[i + 1]);
-                case "--dedup-threshold" -> dedupK = Integer.parseInt(args[i + 1]);
-                case "--only" -> only = args[i + 1];
-                default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                        + ", expected --max-corpus N, --eval N, --threshold K, --dedup-threshold K or --only PART");
+    public static void main(String[] args) {
+        ai.ofa.jobs.JobCli.exit(new Cli(), args);
+    }
+
+    /** The options; see the class doc. */
+    @picocli.CommandLine.Command(name = "ofa bench-corpus", mixinStandardHelpOptions = true,
+            description = "Perceptual hashing images/s, the leakage join of 100k..1M corpus hashes against the "
+                    + "evaluation hashes, and the corpus self-join at the dedup threshold (figures only).")
+    static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--max-corpus", paramLabel = "N", defaultValue = "1000000",
+                description = "largest corpus size of the joins (default: ${DEFAULT-VALUE})")
+        long maxCorpus;
+        @picocli.CommandLine.Option(names = "--eval", paramLabel = "N", defaultValue = "150000",
+                description = "evaluation hashes (default: ${DEFAULT-VALUE})")
+        long evalSize;
+        @picocli.CommandLine.Option(names = "--threshold", paramLabel = "K",
+                defaultValue = "" + CorpusDefaults.PHASH_MAX_DISTANCE,
+                description = "leakage distance in bits (default: ${DEFAULT-VALUE})")
+        int threshold;
+        @picocli.CommandLine.Option(names = "--dedup-threshold", paramLabel = "K",
+                defaultValue = "" + CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE,
+                description = "self-join distance in bits (default: ${DEFAULT-VALUE})")
+        int dedupThreshold;
+        @picocli.CommandLine.Option(names = "--only", paramLabel = "PART",
+                description = "one part only: ${COMPLETION-CANDIDATES} (default: all)")
+        Part only;
+
+        enum Part { phash, leakage, selfjoin }
+
+        @Override
+        public Integer call() throws Exception {
+            if (maxCorpus < 1 || evalSize < 1) {
+                throw new ai.ofa.cli.OfaCli.UsageException("--max-corpus and --eval must be positive, got "
+                        + maxCorpus + " and " + evalSize);
             }
-        }
-        if (only.isEmpty() || only.equals("phash")) {
-            phash();
-        }
-        if (only.isEmpty() || only.equals("leakage")) {
-            leakage(maxCorpus, evalSize, k);
-        }
-        if (only.isEmpty() || only.equals("selfjoin")) {
-            selfJoin(maxCorpus, dedupK);
+            if (only == null || only == Part.phash) {
+                phash();
+            }
+            if (only == null || only == Part.leakage) {
+                leakage(maxCorpus, evalSize, threshold);
+            }
+            if (only == null || only == Part.selfjoin) {
+                selfJoin(maxCorpus, dedupThreshold);
+            }
+            return 0;
         }
     }
 

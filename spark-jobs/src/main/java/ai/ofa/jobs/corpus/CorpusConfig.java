@@ -69,12 +69,18 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
     }
 
     public static CorpusConfig load(Path file) {
+        return load(file, Map.of());
+    }
+
+    /** The config file with {@code overrides} (setting -> value, e.g. from the command line) put over it. */
+    public static CorpusConfig load(Path file, Map<String, String> overrides) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot read corpus config " + file + ": " + e.getMessage(), e);
         }
+        overrides.forEach(p::setProperty);
         return parse(p);
     }
 

@@ -41,27 +41,61 @@ public final class CorpusJob {
     private CorpusJob() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length != 2 || !args[0].equals("--config")) {
-            System.err.println("CorpusJob: usage: --config FILE");
-            System.exit(2);
-            return;
+    public static void main(String[] args) {
+        ai.ofa.jobs.JobCli.exit(new Cli(), args);
+    }
+
+    @picocli.CommandLine.Command(name = "ofa corpus", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Builds an OFA pretraining corpus: sources -> fingerprints -> deduplication -> leakage "
+                    + "filter against the evaluation sets -> task examples -> Parquet, OFA TSV, a removal manifest "
+                    + "and a report.",
+                    "spark-submit --class ai.ofa.jobs.corpus.CorpusJob spark-jobs.jar --config corpus.conf",
+                    "The config file's keys are described in conf/corpus-example.conf; --output and --set override "
+                            + "them."})
+    public static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--config", paramLabel = "FILE", description = "the corpus config "
+                + "(properties); default under ./ofa: conf/corpus-example.conf")
+        Path config;
+        @picocli.CommandLine.Option(names = "--output", paramLabel = "DIR", description = "the output folder "
+                + "(overrides the config's output)")
+        String output;
+        @picocli.CommandLine.Option(names = "--set", paramLabel = "KEY=VALUE", description = "override or add one "
+                + "config setting, e.g. --set seed=3 --set phash.max_distance=10 (repeatable)")
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+
+        public CorpusConfig config() {
+            Path file = config;
+            if (file == null) {
+                String home = System.getProperty("ofa.home");
+                if (home == null) {
+                    throw new ai.ofa.cli.OfaCli.UsageException("Missing required option --config (a corpus config "
+                            + "file; only ./ofa has a default)");
+                }
+                file = Path.of(home, "conf", "corpus-example.conf");
+            }
+            Map<String, String> all = new java.util.LinkedHashMap<>(overrides);
+            if (output != null) {
+                all.put("output", output);
+            }
+            try {
+                return CorpusConfig.load(file, all);
+            } catch (IllegalArgumentException e) {
+                throw new ai.ofa.cli.OfaCli.UsageException(e.getMessage());
+            }
         }
-        CorpusConfig config;
-        try {
-            config = CorpusConfig.load(Path.of(args[1]));
-        } catch (IllegalArgumentException e) {
-            System.err.println("CorpusJob: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = ai.ofa.jobs.JobArgs.session("ofa-corpus", null);
-        try {
-            Map<String, Object> report = run(spark, config);
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
-            System.out.println("corpus: " + config.output() + " (parquet/, tsv/, manifest/, report.json)");
-        } finally {
-            spark.stop();
+
+        @Override
+        public Integer call() throws Exception {
+            CorpusConfig c = config();
+            SparkSession spark = ai.ofa.jobs.JobCli.session("ofa-corpus", null);
+            try {
+                Map<String, Object> report = run(spark, c);
+                System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+                System.out.println("corpus: " + c.output() + " (parquet/, tsv/, manifest/, report.json)");
+            } finally {
+                spark.stop();
+            }
+            return 0;
         }
     }
 

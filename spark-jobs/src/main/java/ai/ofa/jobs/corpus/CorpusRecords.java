@@ -378,7 +378,7 @@ final class CorpusRecords {
         String codes = settings.get("image_codes");
         if (format.equals("webdataset")) {
             List<String> shards = ai.ofa.jobs.enrich.EnrichJob.listInputs(spark.sparkContext().hadoopConfiguration(),
-                    path, "webdataset");
+                    path, "webdataset").files();
             if (shards.isEmpty()) {
                 throw new IllegalArgumentException(prefix + ": no webdataset shards (*.tar) under " + path);
             }

@@ -28,17 +28,32 @@ public final class EnrichBench {
     private EnrichBench() {
     }
 
-    public static void main(String[] args) throws IOException {
-        int records = 16;
-        String model = "models/ofa-tiny-random";
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--records" -> records = Integer.parseInt(args[i + 1]);
-                case "--model" -> model = args[i + 1];
-                default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                        + ", expected --records N or --model PKG");
+    public static void main(String[] args) {
+        ai.ofa.jobs.JobCli.exit(new Cli(), args);
+    }
+
+    @picocli.CommandLine.Command(name = "ofa bench-enrich", mixinStandardHelpOptions = true,
+            description = "The enrich job's Spark overhead against the runtime's own batched loop over the same "
+                    + "images, at N and 10N records (figures printed, never asserted).")
+    static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--records", paramLabel = "N", defaultValue = "16",
+                description = "records of the small run; the large one has 10x (default: ${DEFAULT-VALUE})")
+        int records;
+        @picocli.CommandLine.Option(names = "--model", paramLabel = "PKG", defaultValue = "models/ofa-tiny-random",
+                description = "the package (default: ${DEFAULT-VALUE})")
+        String model;
+
+        @Override
+        public Integer call() throws IOException {
+            if (records < 1) {
+                throw new ai.ofa.cli.OfaCli.UsageException("--records must be positive, got " + records);
             }
+            bench(records, model);
+            return 0;
         }
+    }
+
+    static void bench(int records, String model) throws IOException {
         int cores = Runtime.getRuntime().availableProcessors();
         Path work = Path.of("build", "bench-enrich");
         deleteTree(work);
@@ -63,7 +78,7 @@ public final class EnrichBench {
                 try (mem) {
                     s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
                         "--output", work.resolve("out-" + n).toString(), "--model", model, "--tasks", "caption",
-                        "--batch-size", "8"}, Map.of()));
+                        "--batch-size", "8"}));
                 }
                 double job = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("{\"records\":%d,\"rows_out\":%d,\"runtime_loop_s\":%.2f,\"enrich_job_s\":%.2f,"

@@ -55,7 +55,7 @@ public final class EnrichJob {
 
     /** What a run did. */
     public record Summary(int files, int filesSkipped, long rows, long errors, Map<String, Long> errorsByReason,
-                          double seconds, String output) {
+                          double seconds, String output, EnrichOptions options) {
         public double imagesPerSecond() {
             return seconds > 0 ? rows / seconds : 0;
         }
@@ -65,20 +65,17 @@ public final class EnrichJob {
     }
 
     public static void main(String[] args) {
-        EnrichOptions o;
-        try {
-            o = EnrichOptions.parse(args, Map.of());
-        } catch (IllegalArgumentException e) {
-            System.err.println("EnrichJob: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = ai.ofa.jobs.JobArgs.session("ofa-enrich", o.master());
+        ai.ofa.jobs.JobCli.exit(new EnrichOptions.Cli(), args);
+    }
+
+    /** A run as {@code main} does it: the session, the job, its summary and the sample of answers printed. */
+    static void runAndReport(EnrichOptions o) {
+        SparkSession spark = ai.ofa.jobs.JobCli.session("ofa-enrich", o.master());
         try {
             Summary s = run(spark, o);
             System.out.println(describe(s));
             if (o.show() > 0) {
-                System.out.print(EnrichSample.describe(spark, o, o.show()));
+                System.out.print(EnrichSample.describe(spark, s.options(), o.show()));
             }
         } finally {
             spark.stop();
@@ -95,13 +92,12 @@ public final class EnrichJob {
         return out.toString();
     }
 
-    public static Summary run(SparkSession spark, EnrichOptions o) {
+    public static Summary run(SparkSession spark, EnrichOptions declared) {
         long start = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        List<String> files = listInputs(conf, o);
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("No input files under " + o.input());
-        }
+        Inputs inputs = listInputs(conf, declared.input(), declared.inputFormat());
+        EnrichOptions o = declared.withInputFormat(inputs.format());
+        List<String> files = inputs.files();
         spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
                 DataTypes.StringType);
         Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
@@ -124,7 +120,7 @@ public final class EnrichJob {
             throw new IllegalStateException("Cannot read output " + o.output() + ": " + e.getMessage(), e);
         }
         if (pending.isEmpty()) {
-            return new Summary(0, files.size(), 0, 0, Map.of(), (System.nanoTime() - start) / 1e9, o.output());
+            return new Summary(0, files.size(), 0, 0, Map.of(), (System.nanoTime() - start) / 1e9, o.output(), o);
         }
         try {   // what a killed run left half-written is never committed: drop it (one job per output at a time)
             FileSystem fs = out.getFileSystem(conf);
@@ -153,7 +149,7 @@ public final class EnrichJob {
         Map<String, Long> errors = new LinkedHashMap<>();
         long[] totals = commit(spark, conf, o, out, staging, pending, errors);
         Summary summary = new Summary(pending.size(), files.size() - pending.size(), totals[0], totals[1], errors,
-                (System.nanoTime() - start) / 1e9, o.output());
+                (System.nanoTime() - start) / 1e9, o.output(), o);
         writeRunRecord(conf, out, o, summary);
         return summary;
     }
@@ -399,46 +395,76 @@ public final class EnrichJob {
         return df.drop(READ_ERROR);
     }
 
-    static List<String> listInputs(Configuration conf, EnrichOptions o) {
-        return listInputs(conf, o.input(), o.inputFormat());
+    /** The input files of a run, and their format (as declared, or as {@code auto} found it). */
+    public record Inputs(String format, List<String> files) {
     }
 
     /**
-     * The input files under a path, sorted: a file itself, or the folder's files of the format (parquet: *.parquet,
-     * webdataset: *.tar, binaryfile: every file), hidden ones (_x, .x) left out.
+     * The input files under a path, sorted, from one listing: a file itself, or the folder's files of the format
+     * (parquet: *.parquet, webdataset: *.tar, binaryfile: every file), hidden ones (_x, .x) left out. Format
+     * {@code auto} takes *.parquet if there are any, else *.tar, else image files; finding none of them is an error
+     * that says what was found and which option to set.
      */
-    public static List<String> listInputs(Configuration conf, String input, String format) {
+    public static Inputs listInputs(Configuration conf, String input, String format) {
+        List<String> all = new ArrayList<>();
         try {
             Path root = new Path(input);
             FileSystem fs = root.getFileSystem(conf);
             if (!fs.exists(root)) {
-                throw new IllegalArgumentException("Input not found: " + input);
+                throw new IllegalArgumentException("Input not found: " + input + " (--input)");
             }
             FileStatus st = fs.getFileStatus(root);
-            List<String> out = new ArrayList<>();
             if (st.isFile()) {
-                out.add(st.getPath().toString());
-                return out;
-            }
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-            while (it.hasNext()) {
-                LocatedFileStatus f = it.next();
-                String name = f.getPath().getName();
-                boolean hidden = name.startsWith("_") || name.startsWith(".");
-                boolean wanted = switch (format) {
-                    case "binaryfile" -> true;
-                    case "webdataset" -> name.endsWith(".tar");
-                    default -> name.endsWith(".parquet");
-                };
-                if (!hidden && wanted) {
-                    out.add(f.getPath().toString());
+                all.add(st.getPath().toString());
+            } else {
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+                while (it.hasNext()) {
+                    LocatedFileStatus f = it.next();
+                    String name = f.getPath().getName();
+                    if (!name.startsWith("_") && !name.startsWith(".")) {
+                        all.add(f.getPath().toString());
+                    }
                 }
             }
-            out.sort(String::compareTo);
-            return out;
         } catch (IOException e) {
             throw new IllegalStateException("Cannot list " + input + ": " + e.getMessage(), e);
         }
+        all.sort(String::compareTo);
+        String resolved = format;
+        if (format.equals("auto")) {
+            resolved = all.stream().anyMatch(f -> f.endsWith(".parquet")) ? "parquet"
+                    : all.stream().anyMatch(f -> f.endsWith(".tar")) ? "webdataset"
+                    : all.stream().anyMatch(EnrichJob::isImageFile) ? "binaryfile" : null;
+            if (resolved == null) {
+                throw new IllegalArgumentException("No input files under " + input + ": found " + all.size()
+                        + " file(s), none *.parquet, *.tar or an image (" + String.join(", ", WebDatasetReader
+                        .IMAGE_EXTENSIONS) + "); set --input-format if the files are one of these without the "
+                        + "extension" + (all.isEmpty() ? "" : " (first: " + all.get(0) + ")"));
+            }
+        }
+        String f = resolved;
+        List<String> files = all.stream().filter(p -> switch (f) {
+            case "binaryfile" -> true;
+            case "webdataset" -> p.endsWith(".tar");
+            default -> p.endsWith(".parquet");
+        }).toList();
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("No input files under " + input + " for --input-format " + format
+                    + " (" + switch (f) {
+                        case "webdataset" -> "*.tar";
+                        case "binaryfile" -> "any file";
+                        default -> "*.parquet";
+                    } + "): found " + all.size()
+                    + " other file(s)" + (all.isEmpty() ? "" : ", e.g. " + all.get(0))
+                    + "; a folder of image files is --input-format binaryfile, or leave it to auto");
+        }
+        return new Inputs(f, files);
+    }
+
+    static boolean isImageFile(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && WebDatasetReader.IMAGE_EXTENSIONS.contains(name.substring(dot + 1));
     }
 
     /** Stable id of an input file, the same whether Spark writes its URI as file:/x or file:///x. */

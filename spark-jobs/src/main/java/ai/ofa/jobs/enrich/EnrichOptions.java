@@ -3,11 +3,11 @@ package ai.ofa.jobs.enrich;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The enrich job's configuration, parsed once from {@code --name value} arguments (strings stop here).
+ * The enrich job's configuration, parsed once from its arguments by picocli ({@link Cli}; strings stop here).
  *
  * <pre>{@code
  * --input s3a://lake/images/ --output s3a://lake/enriched/ --tasks caption,detect --model s3a://models/ofa-base
@@ -23,42 +23,124 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                             String pathCol, String textFile, String labelsFile, int show) {
     public enum Task { CAPTION, GROUND, DETECT, CLASSIFY, VQA }
 
-    static final Set<String> KNOWN = Set.of("input", "input-format", "output", "image-col", "key-col", "tasks",
-            "model", "device", "batch-size", "threads", "ground-text-col", "vqa-question-col", "labels", "master",
-            "path-col", "labels-file", "text-file", "show");
+    /** {@code auto}: decided from the input's files by {@link EnrichJob#listInputs}. */
+    public static final List<String> INPUT_FORMATS = List.of("auto", "parquet", "binaryfile", "webdataset");
 
-    public static EnrichOptions parse(String[] args, Map<String, String> defaults) {
-        Map<String, String> v = ai.ofa.jobs.JobArgs.parse(args, KNOWN, defaults, List.of("input", "output", "model"));
-        List<Task> tasks = new ArrayList<>();
-        for (String t : v.getOrDefault("tasks", "caption").split(",")) {
-            try {
-                tasks.add(Task.valueOf(t.trim().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Unknown task '" + t + "' in --tasks, expected some of "
-                        + List.of("caption", "ground", "detect", "classify", "vqa"));
-            }
-        }
-        String format = v.getOrDefault("input-format", "parquet");
-        if (!List.of("parquet", "binaryfile", "webdataset").contains(format)) {
-            throw new IllegalArgumentException("--input-format " + format
-                    + " is not one of [parquet, binaryfile, webdataset]");
-        }
+    /** Parses the job's arguments (as {@code spark-submit ... EnrichJob ARGS} gets them) into the options. */
+    public static EnrichOptions parse(String... args) {
+        return ai.ofa.jobs.JobCli.parse(new Cli(), args).options();
+    }
+
+    /** The format's default image and key columns where none was given; the format as decided. */
+    EnrichOptions withInputFormat(String format) {
+        boolean folder = format.equals("binaryfile");
+        return new EnrichOptions(input, format, output, imageCol != null ? imageCol : folder ? "content" : "image",
+                keyCol != null ? keyCol : folder ? "path" : "key", tasks, model, device, batchSize, threads,
+                groundTextCol, vqaQuestionCol, labels, master, pathCol, textFile, labelsFile, show);
+    }
+
+    /** The enrich job's command line (picocli): options, defaults and help in one place. */
+    @Command(name = "ofa enrich", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"The enrich job: image records -> the chosen OFA tasks -> Parquet with the key, one "
+                    + "result struct per task (status, error, provenance).",
+                    "spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs.jar --input ... --output ...",
+                    "Under ./ofa, with no option at all, it runs the sample scenes with the bundled model."})
+    public static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--input", required = true, paramLabel = "PATH", description = "Parquet records, a folder "
+                + "of image files, or webdataset shards (file, hdfs, s3a); a folder or one file")
+        String input;
+        @Option(names = "--output", required = true, paramLabel = "PATH", description = "the output folder")
+        String output;
+        @Option(names = "--input-format", paramLabel = "FORMAT", defaultValue = "auto", description = "auto, "
+                + "parquet, binaryfile (a folder of image files) or webdataset (.tar shards); auto decides from "
+                + "the files: *.parquet, else *.tar, else image files (default: ${DEFAULT-VALUE})")
+        String inputFormat;
+        @Option(names = "--tasks", paramLabel = "T,T", split = ",", defaultValue = "caption", description = "some "
+                + "of caption, ground, detect, classify, vqa (default: ${DEFAULT-VALUE})")
+        List<String> tasks;
+        @Option(names = "--model", paramLabel = "PKG", description = "model package folder or .zip (local, shipped "
+                + "with --files, hdfs, s3a); default under ./ofa: the bundled models/ofa-scenes")
+        String model;
+        @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "cpu, gpu (the "
+                + "GPU Spark granted the task) or auto (default: ${DEFAULT-VALUE})")
+        String device;
+        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", description = "images per ONNX "
+                + "Runtime batch (default: ${DEFAULT-VALUE})")
+        int batchSize;
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime intra-op "
+                + "threads per task (default: ${DEFAULT-VALUE}, as Spark runs one task per core)")
+        int threads;
+        @Option(names = "--image-col", paramLabel = "COL", description = "binary image column (default: image; "
+                + "content for a folder of images)")
+        String imageCol;
+        @Option(names = "--key-col", paramLabel = "COL", description = "the records' key column (default: key; "
+                + "path for a folder of images)")
+        String keyCol;
+        @Option(names = "--path-col", paramLabel = "COL", description = "string column with each image's path or "
+                + "URI, read through Hadoop, instead of image bytes")
+        String pathCol;
+        @Option(names = "--ground-text-col", paramLabel = "COL", defaultValue = "text", description = "grounding "
+                + "expressions (default: ${DEFAULT-VALUE})")
+        String groundTextCol;
+        @Option(names = "--vqa-question-col", paramLabel = "COL", defaultValue = "question", description = "VQA "
+                + "questions (default: ${DEFAULT-VALUE})")
+        String vqaQuestionCol;
+        @Option(names = "--text-file", paramLabel = "FILE", description = "JSON lines (or .parquet) with the texts "
+                + "of the tasks, joined on the key (on the file name, column 'file', for a folder of images)")
+        String textFile;
+        @Option(names = "--labels", paramLabel = "A,B,C", split = ",", description = "classification labels")
         List<String> labels = new ArrayList<>();
-        for (String l : v.getOrDefault("labels", "").split(",")) {
-            if (!l.isBlank()) {
-                labels.add(l.trim());
+        @Option(names = "--labels-file", paramLabel = "FILE", description = "classification labels, one per line "
+                + "(any Hadoop path)")
+        String labelsFile;
+        @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, "
+                + "else local[*])")
+        String master;
+        @Option(names = "--show", paramLabel = "N", defaultValue = "0", description = "print the answers of the "
+                + "first N output rows after the run (default: ${DEFAULT-VALUE})")
+        int show;
+
+        public EnrichOptions options() {
+            List<Task> parsed = new ArrayList<>();
+            for (String t : tasks) {
+                try {
+                    parsed.add(Task.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new ai.ofa.cli.OfaCli.UsageException("Unknown task '" + t + "' in --tasks, expected some "
+                            + "of [caption, ground, detect, classify, vqa]");
+                }
             }
+            String format = inputFormat.toLowerCase(Locale.ROOT);
+            if (!INPUT_FORMATS.contains(format)) {
+                throw new ai.ofa.cli.OfaCli.UsageException("--input-format " + inputFormat + " is not one of "
+                        + INPUT_FORMATS);
+            }
+            List<String> cleanLabels = labels.stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+            if (parsed.contains(Task.CLASSIFY) && cleanLabels.isEmpty() && labelsFile == null) {
+                throw new ai.ofa.cli.OfaCli.UsageException("Task classify needs --labels a,b,c or --labels-file F");
+            }
+            String pkg = model;
+            if (pkg == null) {
+                String home = System.getProperty("ofa.home");
+                if (home == null) {
+                    throw new ai.ofa.cli.OfaCli.UsageException("Missing required option --model (a model package; "
+                            + "only ./ofa has a bundled default)");
+                }
+                pkg = java.nio.file.Path.of(home, "models", "ofa-scenes").toString();
+            }
+            EnrichOptions declared = new EnrichOptions(input, format, output, imageCol, keyCol, List.copyOf(parsed),
+                    pkg, device, positive("--batch-size", batchSize), positive("--threads", threads), groundTextCol,
+                    vqaQuestionCol, List.copyOf(cleanLabels), master, pathCol, textFile, labelsFile,
+                    nonNegative("--show", show));
+            // a named format fixes its default columns now; auto decides them once the files are listed
+            return format.equals("auto") ? declared : declared.withInputFormat(format);
         }
-        if (tasks.contains(Task.CLASSIFY) && labels.isEmpty() && !v.containsKey("labels-file")) {
-            throw new IllegalArgumentException("Task classify needs --labels a,b,c or --labels-file F");
+
+        @Override
+        public Integer call() {
+            EnrichJob.runAndReport(options());
+            return 0;
         }
-        return new EnrichOptions(v.get("input"), format, v.get("output"),
-                v.getOrDefault("image-col", format.equals("binaryfile") ? "content" : "image"),
-                v.getOrDefault("key-col", format.equals("binaryfile") ? "path" : "key"), List.copyOf(tasks),
-                v.get("model"), v.getOrDefault("device", "cpu"), positive(v, "batch-size", 8), positive(v, "threads", 1),
-                v.getOrDefault("ground-text-col", "text"), v.getOrDefault("vqa-question-col", "question"),
-                List.copyOf(labels), v.get("master"), v.get("path-col"), v.get("text-file"), v.get("labels-file"),
-                positive(v, "show", 0));
     }
 
     /**
@@ -92,19 +174,17 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
         }
     }
 
-    private static int positive(Map<String, String> v, String name, int dflt) {
-        String s = v.get(name);
-        if (s == null) {
-            return dflt;
+    private static int positive(String option, int n) {
+        if (n < 1) {
+            throw new ai.ofa.cli.OfaCli.UsageException(option + " must be a positive integer, got " + n);
         }
-        try {
-            int n = Integer.parseInt(s.trim());
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+        return n;
+    }
+
+    private static int nonNegative(String option, int n) {
+        if (n < 0) {
+            throw new ai.ofa.cli.OfaCli.UsageException(option + " must be 0 or more, got " + n);
         }
-        throw new IllegalArgumentException("--" + name + " must be a positive integer, got '" + s + "'");
+        return n;
     }
 }

@@ -1,6 +1,8 @@
 package ai.ofa.jobs.evaluate;
 
-import ai.ofa.jobs.JobArgs;
+import ai.ofa.jobs.JobCli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -26,44 +28,82 @@ import java.util.Map;
  * hundred thousand items) fit there; the metrics themselves are {@link Evaluation}'s, without Spark.
  */
 public final class EvaluateJob {
-    static final List<String> OPTIONS = List.of("predictions", "gold", "task", "output", "column", "key-col",
-            "instances", "master");
+    /** What an evaluation needs; {@code column} null means the task's default result column. */
+    public record Options(String predictions, String gold, EvalTask task, String output, String column,
+                          String keyCol, String instances, String master) {
+    }
+
+    @Command(name = "ofa evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Metrics of predictions (an enrich output, or Parquet with a key and an OFA result "
+                    + "column) against gold data: metrics.json, metrics.txt and plots.",
+                    "spark-submit --class ai.ofa.jobs.evaluate.EvaluateJob spark-jobs.jar --predictions OUT ..."})
+    public static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--predictions", required = true, paramLabel = "PATH", description = "enrich output "
+                + "folder or Parquet")
+        String predictions;
+        @Option(names = "--gold", required = true, paramLabel = "FILE", description = "gold file: COCO captions "
+                + "or instances, RefCOCO refs, VQAv2 annotations, labels or SNLI-VE JSON lines")
+        String gold;
+        @Option(names = "--task", required = true, paramLabel = "TASK", description = "caption, ground, detect, "
+                + "classify, vqa or entail")
+        String task;
+        @Option(names = "--output", paramLabel = "DIR", defaultValue = "evaluation", description = "where the "
+                + "metrics go (default: ${DEFAULT-VALUE})")
+        String output;
+        @Option(names = "--column", paramLabel = "COL", description = "the result column (default: the task's, "
+                + "e.g. caption, grounding)")
+        String column;
+        @Option(names = "--key-col", paramLabel = "COL", defaultValue = "key", description = "the key column "
+                + "(default: ${DEFAULT-VALUE}, or path for a folder of images)")
+        String keyCol;
+        @Option(names = "--instances", paramLabel = "FILE", description = "COCO instances, for refs without boxes")
+        String instances;
+        @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, "
+                + "else local[*])")
+        String master;
+
+        public Options options() {
+            EvalTask t;
+            try {
+                t = EvalTask.parse(task);
+            } catch (IllegalArgumentException e) {
+                throw new ai.ofa.cli.OfaCli.UsageException(e.getMessage());
+            }
+            return new Options(predictions, gold, t, output, column, keyCol, instances, master);
+        }
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            Options o = options();
+            SparkSession spark = JobCli.session("ofa-evaluate", o.master());
+            try {
+                Evaluation.Report r = run(spark, o);
+                System.out.print(r.table());
+                System.out.println("written: " + Path.of(o.output()).resolve("metrics.json") + ", metrics.txt, "
+                        + r.plots().stream().map(p -> p.getFileName().toString()).toList());
+            } finally {
+                spark.stop();
+            }
+            return 0;
+        }
+    }
 
     private EvaluateJob() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("EvaluateJob: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = JobArgs.session("ofa-evaluate", o.get("master"));
-        try {
-            Evaluation.Report r = run(spark, o);
-            System.out.print(r.table());
-            System.out.println("written: " + Path.of(o.get("output")).resolve("metrics.json") + ", metrics.txt, "
-                    + r.plots().stream().map(p -> p.getFileName().toString()).toList());
-        } finally {
-            spark.stop();
-        }
+    public static void main(String[] args) {
+        JobCli.exit(new Cli(), args);
     }
 
-    static Map<String, String> parse(String[] args) {
-        Map<String, String> v = JobArgs.parse(args, OPTIONS, Map.of(), List.of("predictions", "gold", "task"));
-        EvalTask.parse(v.get("task"));
-        v.putIfAbsent("output", "evaluation");
-        return v;
+    static Options parse(String... args) {
+        return JobCli.parse(new Cli(), args).options();
     }
 
-    public static Evaluation.Report run(SparkSession spark, Map<String, String> o) throws java.io.IOException {
-        EvalTask task = EvalTask.parse(o.get("task"));
-        String column = o.getOrDefault("column", task.defaultColumn);
-        String keyCol = o.getOrDefault("key-col", "key");
-        String location = o.get("predictions");
+    public static Evaluation.Report run(SparkSession spark, Options o) throws java.io.IOException {
+        EvalTask task = o.task();
+        String column = o.column() != null ? o.column() : task.defaultColumn;
+        String keyCol = o.keyCol();
+        String location = o.predictions();
         // an enrich output folder holds its rows under data/
         String data = location;
         org.apache.hadoop.fs.Path dataDir = new org.apache.hadoop.fs.Path(location, "data");
@@ -88,7 +128,7 @@ public final class EvaluateJob {
         for (Row r : df.select(df.col(keyCol).cast(DataTypes.StringType), df.col(column)).collectAsList()) {
             predictions.add(toPrediction(r.getString(0), r.getStruct(1)));
         }
-        Path out = Path.of(o.get("output"));
+        Path out = Path.of(o.output());
         Files.createDirectories(out);
         // what was scored, item by item, for looking into a metric (one JSON object per line)
         com.fasterxml.jackson.databind.ObjectWriter json = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -99,8 +139,8 @@ public final class EvaluateJob {
                 w.newLine();
             }
         }
-        return Evaluation.run(task, predictions, Path.of(o.get("gold")),
-                o.containsKey("instances") ? Path.of(o.get("instances")) : null, out);
+        return Evaluation.run(task, predictions, Path.of(o.gold()),
+                o.instances() != null ? Path.of(o.instances()) : null, out);
     }
 
     static Prediction toPrediction(String key, Row s) {

@@ -1,6 +1,8 @@
 package ai.ofa.jobs.report;
 
-import ai.ofa.jobs.JobArgs;
+import ai.ofa.jobs.JobCli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import ai.ofa.jobs.enrich.EnrichJob;
 import ai.ofa.jobs.enrich.EnrichOptions;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,52 +39,71 @@ import java.util.Set;
  * <pre>./ofa report --input build/enrich --output build/report [--sample 48] [--seed 0]</pre>
  */
 public final class ReportJob {
-    static final List<String> OPTIONS = List.of("input", "output", "sample", "seed", "key-col", "master");
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a report run needs; {@code keyCol} null means the run record's key column. */
+    public record Options(String input, String output, int sample, long seed, String keyCol, String master) {
+    }
+
+    @Command(name = "ofa report", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"An HTML report of an enrich output: a seeded sample of rows with thumbnails and boxes "
+                    + "drawn, ok/error counts per task, error reasons, the run's throughput.",
+                    "spark-submit --class ai.ofa.jobs.report.ReportJob spark-jobs.jar --input OUT"})
+    public static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--input", required = true, paramLabel = "OUT", description = "the enrich job's output "
+                + "folder (or a Hadoop URI)")
+        String input;
+        @Option(names = "--output", paramLabel = "DIR", defaultValue = "report", description = "where index.html "
+                + "goes (default: ${DEFAULT-VALUE})")
+        String output;
+        @Option(names = "--sample", paramLabel = "N", defaultValue = "48", description = "rows in the gallery "
+                + "(default: ${DEFAULT-VALUE})")
+        int sample;
+        @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "the sample's seed "
+                + "(default: ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--key-col", paramLabel = "COL", description = "the key column (default: the run's)")
+        String keyCol;
+        @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, "
+                + "else local[*])")
+        String master;
+
+        public Options options() {
+            if (sample < 0 || seed < 0) {
+                throw new ai.ofa.cli.OfaCli.UsageException("--" + (sample < 0 ? "sample" : "seed")
+                        + " must be a non-negative integer, got " + (sample < 0 ? sample : seed));
+            }
+            return new Options(input, output, sample, seed, keyCol, master);
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            Options o = options();
+            SparkSession spark = JobCli.session("ofa-report", o.master());
+            try {
+                System.out.println("report: " + run(spark, o).toAbsolutePath());
+            } finally {
+                spark.stop();
+            }
+            return 0;
+        }
+    }
 
     private ReportJob() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ReportJob: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = JobArgs.session("ofa-report", o.get("master"));
-        try {
-            java.nio.file.Path index = run(spark, o);
-            System.out.println("report: " + index.toAbsolutePath());
-        } finally {
-            spark.stop();
-        }
+    public static void main(String[] args) {
+        JobCli.exit(new Cli(), args);
     }
 
-    static Map<String, String> parse(String[] args) {
-        Map<String, String> v = JobArgs.parse(args, OPTIONS, Map.of(), List.of("input"));
-        v.putIfAbsent("output", "report");
-        for (String n : List.of("sample", "seed")) {
-            if (v.containsKey(n)) {
-                try {
-                    if (Long.parseLong(v.get(n)) < 0) {
-                        throw new NumberFormatException();
-                    }
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--" + n + " must be a non-negative integer, got '" + v.get(n)
-                            + "'");
-                }
-            }
-        }
-        return v;
+    static Options parse(String... args) {
+        return JobCli.parse(new Cli(), args).options();
     }
 
     /** Writes OUTPUT/index.html and returns its path. */
-    public static java.nio.file.Path run(SparkSession spark, Map<String, String> o) throws IOException {
+    public static java.nio.file.Path run(SparkSession spark, Options o) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path out = new Path(o.get("input"));
+        Path out = new Path(o.input());
         FileSystem fs = out.getFileSystem(conf);
         Path dataDir = new Path(out, "data");
         if (!fs.exists(dataDir)) {
@@ -92,7 +113,7 @@ public final class ReportJob {
         Map<String, Object> lastRun = runs.isEmpty() ? Map.of() : runs.get(runs.size() - 1);
         Dataset<Row> df = spark.read().parquet(dataDir.toString());
         List<String> columns = List.of(df.columns());
-        String keyCol = o.getOrDefault("key-col", (String) lastRun.getOrDefault("key_col", "key"));
+        String keyCol = o.keyCol() != null ? o.keyCol() : (String) lastRun.getOrDefault("key_col", "key");
         if (!columns.contains(keyCol)) {
             throw new IllegalArgumentException("Key column '" + keyCol + "' not in " + dataDir + "; columns: "
                     + columns + " (set --key-col)");
@@ -131,8 +152,8 @@ public final class ReportJob {
             }
         }
 
-        int sample = Integer.parseInt(o.getOrDefault("sample", "48"));
-        long seed = Long.parseLong(o.getOrDefault("seed", "0"));
+        int sample = o.sample();
+        long seed = o.seed();
         // deterministic for a seed, and the failed rows named in the errors table are always in the gallery
         Set<String> mustShow = new LinkedHashSet<>();
         errors.forEach(e -> mustShow.add(e.exampleKeys().get(0)));
@@ -162,8 +183,8 @@ public final class ReportJob {
             }
             cards.add(new ReportModel.Card(k, thumb, problem, views));
         }
-        ReportModel model = new ReportModel(o.get("input"), rows, seed, runs, counts, errors, cards);
-        java.nio.file.Path dir = java.nio.file.Path.of(o.get("output"));
+        ReportModel model = new ReportModel(o.input(), rows, seed, runs, counts, errors, cards);
+        java.nio.file.Path dir = java.nio.file.Path.of(o.output());
         Files.createDirectories(dir);
         java.nio.file.Path index = dir.resolve("index.html");
         Files.writeString(index, HtmlReport.render(model), StandardCharsets.UTF_8);
@@ -236,7 +257,7 @@ public final class ReportJob {
             args.addAll(List.of("--path-col", String.valueOf(run.get("path_col"))));
         }
         try {
-            EnrichOptions o = EnrichOptions.parse(args.toArray(new String[0]), Map.of());
+            EnrichOptions o = EnrichOptions.parse(args.toArray(new String[0]));
             Dataset<Row> records = EnrichJob.readRecords(spark, o, files);
             Column k = records.col(o.keyCol()).cast(DataTypes.StringType);
             boolean hasReadError = List.of(records.columns()).contains(EnrichJob.READ_ERROR);

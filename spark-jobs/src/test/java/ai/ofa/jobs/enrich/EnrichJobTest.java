@@ -68,7 +68,7 @@ class EnrichJobTest {
 
     private EnrichOptions options(Path in, Path out, String tasks) {
         return EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(), "--tasks", tasks,
-            "--model", root.resolve("models/ofa-tiny-random").toString(), "--batch-size", "3"}, Map.of());
+            "--model", root.resolve("models/ofa-tiny-random").toString(), "--batch-size", "3"});
     }
 
     @Test
@@ -123,23 +123,23 @@ class EnrichJobTest {
         Path out = tmp.resolve("out");
         String noKey = assertThrows(IllegalArgumentException.class, () -> EnrichJob.run(spark,
                 EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(), "--model",
-                    root.resolve("models/ofa-tiny-random").toString(), "--key-col", "id"}, Map.of()))).getMessage();
+                    root.resolve("models/ofa-tiny-random").toString(), "--key-col", "id"}))).getMessage();
         assertTrue(noKey.contains("Key column 'id' not found"), noKey);
         String noText = assertThrows(IllegalArgumentException.class, () -> EnrichJob.run(spark,
                 EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(), "--model",
                     root.resolve("models/ofa-tiny-random").toString(), "--tasks", "ground", "--ground-text-col",
-                    "expression"}, Map.of()))).getMessage();
+                    "expression"}))).getMessage();
         assertTrue(noText.contains("Column 'expression'"), noText);
         String noLabels = assertThrows(IllegalArgumentException.class, () -> EnrichJob.run(spark,
                 EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(), "--model",
                     root.resolve("models/ofa-tiny-random").toString(), "--tasks", "classify", "--labels-file",
-                    tmp.resolve("labels.txt").toString()}, Map.of()))).getMessage();
+                    tmp.resolve("labels.txt").toString()}))).getMessage();
         assertTrue(noLabels.contains("Cannot read --labels-file " + tmp.resolve("labels.txt")), noLabels);
         assertFalse(Files.exists(out), "nothing written");
         assertThrows(IllegalArgumentException.class, () -> EnrichOptions.parse(new String[]{"--input", "x",
-            "--output", "y", "--model", "m", "--tasks", "paint"}, Map.of()));
+            "--output", "y", "--model", "m", "--tasks", "paint"}));
         assertThrows(IllegalArgumentException.class, () -> EnrichOptions.parse(new String[]{"--input", "x",
-            "--output", "y", "--model", "m", "--tasks", "classify"}, Map.of()));
+            "--output", "y", "--model", "m", "--tasks", "classify"}));
     }
 
     private void writeInputQuietly(Path in) {
@@ -165,7 +165,7 @@ class EnrichJobTest {
         Path out = tmp.resolve("out");
         EnrichJob.Summary sum = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
             "--output", out.toString(), "--path-col", "uri", "--model",
-            root.resolve("models/ofa-tiny-random").toString(), "--tasks", "caption"}, Map.of()));
+            root.resolve("models/ofa-tiny-random").toString(), "--tasks", "caption"}));
         assertEquals(4, sum.rows());
         Map<String, Row> byKey = new java.util.HashMap<>();
         spark.read().parquet(out.resolve("data").toString()).select("key", "caption", "uri").collectAsList()
@@ -200,7 +200,7 @@ class EnrichJobTest {
         Path out = tmp.resolve("out");
         EnrichJob.Summary s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", in.toString(),
             "--input-format", "webdataset", "--output", out.toString(), "--tasks", "classify", "--labels-file",
-            labels.toString(), "--model", root.resolve("models/ofa-tiny-random").toString()}, Map.of()));
+            labels.toString(), "--model", root.resolve("models/ofa-tiny-random").toString()}));
         assertEquals(2, s.files());
         assertEquals(6, s.rows(), "2 shards x (2 samples with an image + 1 sample without)");
         Map<String, Row> byKey = new java.util.HashMap<>();

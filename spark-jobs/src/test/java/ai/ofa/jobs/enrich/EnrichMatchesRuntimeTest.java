@@ -98,7 +98,7 @@ class EnrichMatchesRuntimeTest {
                 "--tasks", TASKS, "--model", model.toString(), "--labels", String.join(",", LABELS),
                 "--batch-size", "2"));
         args.addAll(List.of(extra));
-        return EnrichOptions.parse(args.toArray(new String[0]), Map.of());
+        return EnrichOptions.parse(args.toArray(new String[0]));
     }
 
     /** Every task column of every output row equals the runtime's answer for that row's image. */

@@ -74,7 +74,7 @@ class ResumeAfterKillTest {
 
     private static EnrichOptions options(Path in, Path out, String model) {
         return EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(), "--model", model,
-            "--tasks", "caption", "--batch-size", "2"}, Map.of());
+            "--tasks", "caption", "--batch-size", "2"});
     }
 
     private static Map<String, String> captions(SparkSession spark, Path out) {

@@ -99,12 +99,12 @@ class S3aEnrichTest {
 
         EnrichJob.Summary s = EnrichJob.run(spark, EnrichOptions.parse(new String[]{
             "--input", "s3a://lake/records/bytes", "--output", "s3a://lake/enriched/bytes", "--tasks", "caption",
-            "--model", "s3a://lake/models/ofa-tiny-random"}, Map.of()));
+            "--model", "s3a://lake/models/ofa-tiny-random"}));
         assertEquals(2, s.rows());
         assertEquals(1, s.errors());
         EnrichJob.Summary u = EnrichJob.run(spark, EnrichOptions.parse(new String[]{
             "--input", "s3a://lake/records/uris", "--path-col", "uri", "--output", "s3a://lake/enriched/uris",
-            "--tasks", "caption,detect", "--model", "s3a://lake/models/ofa-tiny-random"}, Map.of()));
+            "--tasks", "caption,detect", "--model", "s3a://lake/models/ofa-tiny-random"}));
         assertEquals(3, u.rows());
 
         Map<String, Row> byKey = new HashMap<>();
@@ -123,7 +123,7 @@ class S3aEnrichTest {
 
         EnrichJob.Summary again = EnrichJob.run(spark, EnrichOptions.parse(new String[]{
             "--input", "s3a://lake/records/uris", "--path-col", "uri", "--output", "s3a://lake/enriched/uris",
-            "--tasks", "caption,detect", "--model", "s3a://lake/models/ofa-tiny-random"}, Map.of()));
+            "--tasks", "caption,detect", "--model", "s3a://lake/models/ofa-tiny-random"}));
         assertEquals(0, again.files(), "a rerun on s3a skips the committed file");
         assertEquals(3, spark.read().parquet("s3a://lake/enriched/uris/data").count());
     }

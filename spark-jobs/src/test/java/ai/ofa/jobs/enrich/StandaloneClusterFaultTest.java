@@ -86,7 +86,7 @@ class StandaloneClusterFaultTest {
             Path out = tmp.resolve("out");
             EnrichOptions o = EnrichOptions.parse(new String[]{"--input", in.toString(), "--output", out.toString(),
                 "--model", root.resolve("models/ofa-tiny-random").toString(), "--tasks", "caption",
-                "--batch-size", "2"}, Map.of());
+                "--batch-size", "2"});
             SparkSession session = spark;
             ExecutorService pool = Executors.newSingleThreadExecutor();
             Future<EnrichJob.Summary> job = pool.submit(() -> EnrichJob.run(session, o));

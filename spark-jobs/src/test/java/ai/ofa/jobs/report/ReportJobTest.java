@@ -71,7 +71,7 @@ class ReportJobTest {
         Path out = tmp.resolve("out");
         EnrichJob.run(spark, EnrichOptions.parse(new String[]{"--input", tmp.resolve("in").toString(), "--output",
             out.toString(), "--model", root.resolve("models/ofa-tiny-random").toString(), "--tasks",
-            "caption,ground,detect,classify,vqa", "--labels", "astronaut,galaxy"}, Map.of()));
+            "caption,ground,detect,classify,vqa", "--labels", "astronaut,galaxy"}));
 
         Path index = ReportJob.run(spark, ReportJob.parse(new String[]{"--input", out.toString(), "--output",
             tmp.resolve("report").toString(), "--sample", "10"}));
