@@ -1,5 +1,5 @@
 """Command line: ./ofa convert --checkpoint DIR --output PKG [--dtype fp32|fp16] [--name NAME] [--overwrite]
-[--vqgan VQGAN_PKG]"""
+[--vqgan VQGAN_PKG] [--external-data auto|always]"""
 from __future__ import annotations
 
 import argparse
@@ -26,11 +26,15 @@ def main(argv=None) -> int:
                    "image_resolution if it has one, else OFA's 480, and 512 for grounding and detection)")
     p.add_argument("--vqgan", type=Path, help="a VQGAN package (./ofa convert-vqgan) to include in the package's "
                    "vqgan/ folder, for image generation and infilling")
+    p.add_argument("--external-data", default="auto", choices=["auto", "always"],
+                   help="auto (default): a graph's weights inside its .onnx file, or, where they pass protobuf's 2 GB "
+                        "limit (OFA-large and -huge), in one NAME.onnx.data file beside it, named in the manifest "
+                        "with its size and SHA-256; always: that layout for every graph")
     args = p.parse_args(argv)
     start = time.time()
     try:
         manifest = convert(args.checkpoint, args.output, args.dtype, args.name, args.overwrite,
-                           args.resolution, args.vqgan)
+                           args.resolution, args.vqgan, args.external_data)
     except CheckpointError as e:
         print(f"ofa convert: error: {e}", file=sys.stderr)
         return 2

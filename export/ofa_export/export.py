@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from . import __version__
 from .checkpoint import Checkpoint, load_checkpoint
 from .errors import CheckpointError
+from .external_data import MODES as EXTERNAL_DATA_MODES, pack_graph
 from .fp16 import convert_to_fp16
 from .model import PATCH_STRIDE, OfaModel
 from .vocab import VocabularyLayout, read_vocabulary_layout
@@ -120,8 +121,11 @@ def graph_names(layers: int) -> Dict[str, Dict[str, List[str]]]:
     }
 
 
-def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) -> Dict[str, Dict[str, List[str]]]:
-    """Trace the three graphs into out_dir; trace shapes are small and differ per axis so none is baked in."""
+def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64, external_data: str = "auto",
+                  transform=None) -> Dict[str, Dict]:
+    """Trace the graphs into out_dir; trace shapes are small and differ per axis so none is baked in.
+    ``transform`` (fp16) rewrites each traced graph before ``pack_graph`` writes it, its weights embedded or in one
+    ``NAME.onnx.data`` file (``external_data``: auto or always); a graph's entry then names that file."""
     cfg = model.cfg
     names = graph_names(cfg.decoder_layers)
     heads, hd = cfg.decoder_attention_heads, cfg.d_model // cfg.decoder_attention_heads
@@ -174,12 +178,23 @@ def export_graphs(model: OfaModel, out_dir: Path, trace_resolution: int = 64) ->
     ]
     assert src == enc.padding_mask.shape[1] and new_len == dec_ids.shape[1] and past_order.shape[0] == len(dec_ids)
     for name, module, args, axes in exports:
-        path = out_dir / f"{name}.onnx"
-        with torch.no_grad():
-            torch.onnx.export(module, args, str(path), input_names=names[name]["inputs"],
-                              output_names=names[name]["outputs"], dynamic_axes=axes, opset_version=OPSET,
-                              do_constant_folding=True)
-        onnx.checker.check_model(str(path))
+        # each graph traced into a folder of its own: above 2 GB torch scatters its weights there as loose
+        # tensor files, which pack_graph gathers into one NAME.onnx.data beside NAME.onnx
+        work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_dir))
+        try:
+            traced = work / f"{name}.onnx"
+            with torch.no_grad():
+                torch.onnx.export(module, args, str(traced), input_names=names[name]["inputs"],
+                                  output_names=names[name]["outputs"], dynamic_axes=axes, opset_version=OPSET,
+                                  do_constant_folding=True)
+            if transform is not None:
+                transform(traced)
+            data = pack_graph(traced, out_dir / f"{name}.onnx", external_data)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        onnx.checker.check_model(str(out_dir / f"{name}.onnx"))
+        if data is not None:
+            names[name]["external_data"] = data
     return names
 
 
@@ -259,12 +274,16 @@ def check_vqgan_package(vqgan: Path, num_codes: int) -> Dict:
 
 
 def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str | None = None,
-            overwrite: bool = False, resolution: int | None = None, vqgan: Path | None = None) -> Dict:
+            overwrite: bool = False, resolution: int | None = None, vqgan: Path | None = None,
+            external_data: str = "auto") -> Dict:
     """Convert one checkpoint. The package appears at ``output`` whole or not at all. ``vqgan``, a converted VQGAN
     package, is copied into the package's ``vqgan/`` folder and named in the manifest, so that image generation
     and infilling find it with the model wherever the package travels (a zip shipped to executors included)."""
     if dtype not in ("fp32", "fp16"):
         raise CheckpointError(f"Unknown dtype {dtype!r}, expected one of ['fp32', 'fp16']")
+    if external_data not in EXTERNAL_DATA_MODES:
+        raise CheckpointError(f"Unknown external data mode {external_data!r}, expected one of "
+                              f"{list(EXTERNAL_DATA_MODES)}")
     if output.exists() and not overwrite:
         raise CheckpointError(f"Output {output} already exists; remove it or pass --overwrite")
     model, ckpt = load_checkpoint(checkpoint_dir)
@@ -273,10 +292,8 @@ def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str |
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
     try:
-        names = export_graphs(model, staging)
-        if dtype == "fp16":
-            for graph in names:
-                convert_to_fp16(staging / f"{graph}.onnx")
+        names = export_graphs(model, staging, external_data=external_data,
+                              transform=convert_to_fp16 if dtype == "fp16" else None)
         shutil.copyfile(ckpt.vocab_file, staging / "vocab.json")
         shutil.copyfile(ckpt.merges_file, staging / "merges.txt")
         vqgan_manifest = None

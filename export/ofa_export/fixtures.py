@@ -8,6 +8,8 @@ Writes, each folder skipped when its stamp says its inputs did not change:
 - ``reference/parity``: PyTorch-vs-graph parity cases at 256/480/512, batch 1 and 3;
 - ``generated/package`` + ``generated/parity``: a generated checkpoint of another size family (ResNet-101, depths
   3+2, d=64) converted, with the same parity cases; ``generated/package-fp16``: the same in half precision;
+  ``generated/package-external``: the same with each graph's weights in one ``NAME.onnx.data`` (the layout of
+  OFA-large and -huge);
 - ``vqgan/``: the VQGAN packages and goldens of ``ofa_export.vqgan_fixtures`` (keyed by their own modules' hash).
 """
 from __future__ import annotations
@@ -89,6 +91,8 @@ def build_generated(out: Path, stamp: str) -> None:
         model = write_checkpoint(ckpt, cfg, vocab, merges, seed=11, with_buffers=True)
         convert(ckpt, out / "package")
         convert(ckpt, out / "package-fp16", dtype="fp16")
+        # the layout of OFA-large and -huge (one NAME.onnx.data per graph), forced on the small model
+        convert(ckpt, out / "package-external", external_data="always")
         model.eval()
         write_cases(model, len(vocab), out / "parity", [256, 480, 512], [1, 3])
     (out / ".stamp").write_text(stamp)

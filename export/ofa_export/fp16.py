@@ -52,4 +52,7 @@ def convert_to_fp16(path: Path) -> None:
     del graph.value_info[:]
     model = onnx.shape_inference.infer_shapes(model)
     onnx.checker.check_model(model)
-    onnx.save(model, str(path))
+    # saved with its weights beside it, as the exporter left them: the converter's pack_graph then embeds them or
+    # gathers them into the package's one data file per graph
+    onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+              location=path.name + ".fp16.data", size_threshold=1024)

@@ -72,6 +72,60 @@ class Fp16Test(TempDirTestCase):
                 self.assertNotEqual(TensorProto.FLOAT16, value.type.tensor_type.elem_type, value.name)
 
 
+class ExternalDataTest(TempDirTestCase):
+    """The layout of OFA-large and -huge (weights past protobuf's 2 GB limit), forced on a small model: one
+    NAME.onnx.data per graph, named in the manifest with its size and SHA-256, and no loose tensor files."""
+
+    def test_one_data_file_per_graph_with_its_checksum(self) -> None:
+        import hashlib
+
+        import numpy as np
+
+        ckpt, _ = self.make_checkpoint()
+        embedded = convert(ckpt, self.tmp / "embedded")
+        for dtype in ("fp32", "fp16"):
+            with self.subTest(dtype=dtype):
+                out = self.tmp / f"external-{dtype}"
+                m = convert(ckpt, out, dtype=dtype, external_data="always")
+                graphs = m["graphs"]
+                expected = {"ofa-model.json", "vocab.json", "merges.txt"}
+                for g, entry in graphs.items():
+                    expected |= {entry["file"], entry["external_data"]["file"]}
+                    data = out / entry["external_data"]["file"]
+                    self.assertEqual(f"{g}.onnx.data", data.name)
+                    self.assertEqual(entry["external_data"]["bytes"], data.stat().st_size)
+                    self.assertEqual(entry["external_data"]["sha256"], hashlib.sha256(data.read_bytes()).hexdigest())
+                    # the graph file holds structure only: every tensor of 1 KiB or more points into the data file
+                    structure = onnx.load(str(out / entry["file"]), load_external_data=False)
+                    inside = [t.name for t in structure.graph.initializer
+                              if t.data_location != TensorProto.EXTERNAL and t.ByteSize() >= 1024]
+                    self.assertEqual([], inside, g)
+                    self.assertTrue(all(e.value == data.name for t in structure.graph.initializer
+                                        for e in t.external_data if e.key == "location"), g)
+                    onnx.checker.check_model(str(out / entry["file"]))
+                self.assertEqual(expected, {p.name for p in out.iterdir()}, "loose files in the package")
+                self.assertFalse(any("external_data" in e for e in embedded["graphs"].values()))
+                if dtype == "fp32":
+                    # the weights read back through onnx's own external-data loader equal the embedded package's
+                    for g in graphs:
+                        a = weights(self.tmp / "embedded" / f"{g}.onnx")
+                        b = weights(out / f"{g}.onnx")
+                        self.assertEqual(a.keys(), b.keys(), g)
+                        for name in a:
+                            np.testing.assert_array_equal(a[name], b[name], err_msg=f"{g}:{name}")
+
+    def test_unknown_mode_is_refused(self) -> None:
+        ckpt, _ = self.make_checkpoint()
+        with self.assertRaisesRegex(Exception, "external data mode 'sometimes'.*auto"):
+            convert(ckpt, self.tmp / "pkg", external_data="sometimes")
+        self.assertFalse((self.tmp / "pkg").exists())
+
+
+def weights(graph_file):
+    from onnx import numpy_helper
+    return {t.name: numpy_helper.to_array(t) for t in onnx.load(str(graph_file)).graph.initializer}
+
+
 class PublishedSizesTest(unittest.TestCase):
     def test_parameter_counts_match_the_published_table(self) -> None:
         for size, expected in PUBLISHED_PARAMS.items():

@@ -94,14 +94,11 @@ public final class ModelPackage {
         JsonNode g = object(m, "graphs");
         Map<String, GraphSpec> specs = new LinkedHashMap<>();
         for (String graph : GRAPHS) {
-            JsonNode node = object(g, graph);
-            specs.put(graph, new GraphSpec(textField(node, "file"), strings(node, "inputs"), strings(node, "outputs")));
+            specs.put(graph, graphSpec(graph, object(g, graph)));
         }
         for (String graph : OPTIONAL_GRAPHS) {
             if (g.has(graph)) {
-                JsonNode node = object(g, graph);
-                specs.put(graph, new GraphSpec(textField(node, "file"), strings(node, "inputs"),
-                        strings(node, "outputs")));
+                specs.put(graph, graphSpec(graph, object(g, graph)));
             }
         }
         this.graphs = Map.copyOf(specs);
@@ -121,6 +118,39 @@ public final class ModelPackage {
                 throw fail("missing file " + file + " (the manifest names it)");
             }
         }
+        for (GraphSpec spec : graphs.values()) {
+            if (spec.externalData().isPresent()) {
+                GraphSpec.ExternalData data = spec.externalData().get();
+                long size;
+                try {
+                    size = Files.size(root.resolve(data.file()));
+                } catch (IOException e) {
+                    throw new ModelPackageException("Cannot read " + root.resolve(data.file()) + ": " + e.getMessage(),
+                            e);
+                }
+                if (size != data.bytes()) {
+                    throw fail(data.file() + " has " + size + " bytes, the manifest says " + data.bytes()
+                            + ": the package is incomplete or damaged (copy it again, or convert again)");
+                }
+            }
+        }
+    }
+
+    private static GraphSpec graphSpec(String graph, JsonNode node) {
+        java.util.Optional<GraphSpec.ExternalData> data = java.util.Optional.empty();
+        if (node.has("external_data")) {
+            JsonNode e = object(node, "external_data");
+            JsonNode bytes = e.get("bytes");
+            if (bytes == null || !bytes.canConvertToLong() || bytes.asLong() < 0) {
+                throw fail("graphs." + graph + ".external_data.bytes is missing or not a size (found " + bytes + ")");
+            }
+            String sha = textField(e, "sha256");
+            if (!sha.matches("[0-9a-f]{64}")) {
+                throw fail("graphs." + graph + ".external_data.sha256 '" + sha + "' is not a SHA-256 in hex");
+            }
+            data = java.util.Optional.of(new GraphSpec.ExternalData(textField(e, "file"), bytes.asLong(), sha));
+        }
+        return new GraphSpec(textField(node, "file"), strings(node, "inputs"), strings(node, "outputs"), data);
     }
 
     /** Opens a package folder, or a zip of one (unpacked into a private temporary folder). */
@@ -202,7 +232,10 @@ public final class ModelPackage {
 
     public List<String> requiredFiles() {
         List<String> files = new ArrayList<>();
-        graphs.values().forEach(g -> files.add(g.file()));
+        graphs.values().forEach(g -> {
+            files.add(g.file());
+            g.externalData().ifPresent(d -> files.add(d.file()));
+        });
         files.add(vocabulary.vocabFile());
         files.add(vocabulary.mergesFile());
         return files;
@@ -273,13 +306,24 @@ public final class ModelPackage {
                 files.add(MANIFEST);
                 files.sort(String::compareTo);
                 byte[] buf = new byte[1 << 16];
+                Map<String, String> promised = new java.util.HashMap<>();
+                graphs.values().forEach(g -> g.externalData().ifPresent(d -> promised.put(d.file(), d.sha256())));
                 for (String f : files) {
                     all.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    // an external-data file is also checked against its own checksum, in the same read
+                    MessageDigest own = promised.containsKey(f) ? MessageDigest.getInstance("SHA-256") : null;
                     try (InputStream in = Files.newInputStream(root.resolve(f))) {
                         int n;
                         while ((n = in.read(buf)) > 0) {
                             all.update(buf, 0, n);
+                            if (own != null) {
+                                own.update(buf, 0, n);
+                            }
                         }
+                    }
+                    if (own != null && !HexFormat.of().formatHex(own.digest()).equals(promised.get(f))) {
+                        throw fail(f + " does not match the SHA-256 the manifest lists for it: the package is "
+                                + "damaged (copy it again, or convert again)");
                     }
                 }
                 h = HexFormat.of().formatHex(all.digest());
