@@ -12,6 +12,7 @@ import org.apache.spark.sql.functions;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -55,6 +56,11 @@ final class InfillCodes {
         URI uri = URI.create(location.contains("://") ? location : "file:" + location.replace(" ", "%20"));
         if (uri.getScheme() == null || uri.getScheme().equals("file")) {
             Path local = Path.of(location.startsWith("file:") ? uri.getPath() : location);
+            if (!Files.exists(local) && org.apache.spark.SparkEnv.get() != null) {
+                // a package shipped with --files / --archives under that name (as the executors find it)
+                Path shipped = Path.of(org.apache.spark.SparkFiles.get(local.getFileName().toString()));
+                local = Files.exists(shipped) ? shipped : local;
+            }
             VqganPackage p;
             try {
                 p = VqganPackage.open(local);
