@@ -99,6 +99,9 @@ final class InfillCodes {
         OfaImageCoder coder = new OfaImageCoder().setRegion("middle");
         coder.setVqganPath(v.model()).setBatchSize(v.batchSize()).setThreads(v.threads()).setDevice(v.device())
                 .setInputCol("image").setOutputCol(COLUMN);
+        // progress in the Spark UI while the images are coded
+        org.apache.spark.SparkContext sc = corpus.sparkSession().sparkContext();
+        coder.setProgress(sc.longAccumulator("ofa.image_codes_done"), sc.longAccumulator("ofa.image_codes_failed"));
         Dataset<Row> coded = coder.transform(corpus.filter(need)).cache();
         Column ok = functions.col(COLUMN + ".status").equalTo("ok");
         Dataset<Row> kept = coded.filter(ok).withColumn("refs", functions.array_join(functions.col(COLUMN
