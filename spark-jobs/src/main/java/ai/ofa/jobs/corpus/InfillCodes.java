@@ -53,9 +53,14 @@ final class InfillCodes {
         String location = v.model();
         String hint = " (vqgan.model names the VQGAN package that computes image-infilling codes; make one with "
                 + "./ofa convert-vqgan --checkpoint DIR --output PKG)";
-        URI uri = URI.create(location.contains("://") ? location : "file:" + location.replace(" ", "%20"));
-        if (uri.getScheme() == null || uri.getScheme().equals("file")) {
-            Path local = Path.of(location.startsWith("file:") ? uri.getPath() : location);
+        if (!location.contains("://") || location.startsWith("file:")) {
+            Path local;
+            try {
+                local = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("vqgan.model = " + location + ": not a path or URI ("
+                        + e.getMessage() + ")" + hint, e);
+            }
             if (!Files.exists(local) && org.apache.spark.SparkEnv.get() != null) {
                 // a package shipped with --files / --archives under that name (as the executors find it)
                 Path shipped = Path.of(org.apache.spark.SparkFiles.get(local.getFileName().toString()));
@@ -78,7 +83,7 @@ final class InfillCodes {
             return;
         }
         try {
-            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
             FileSystem fs = path.getFileSystem(conf);
             boolean ok = fs.exists(path) && (fs.getFileStatus(path).isFile() ? location.toLowerCase().endsWith(".zip")
                     : fs.exists(new org.apache.hadoop.fs.Path(path, VqganPackage.MANIFEST)));

@@ -224,6 +224,10 @@ class CorpusImageCodesTest {
                 CorpusConfig.parse(p))).getMessage();
         assertTrue(ofa.contains("vqgan.model") && ofa.contains("it is an OFA model package"), ofa);
 
+        p.setProperty("vqgan.model", tmp.resolve("no-vqgan").toUri().toString());
+        String uri = assertThrows(IllegalArgumentException.class, () -> CorpusJob.run(spark,
+                CorpusConfig.parse(p))).getMessage();
+        assertTrue(uri.startsWith("vqgan.model = file:") && uri.contains("not found"), uri);
         assertFalse(Files.exists(tmp.resolve("out")), "nothing written");
     }
 
