@@ -1,7 +1,8 @@
 """Rewrite an fp32 ONNX graph to compute in fp16, keeping an fp32 interface.
 
 Initializers, Constant/ConstantOfShape values and Cast targets become fp16 (values clamped to fp16's finite range,
-so the most-negative mask constant stays finite and 0 * mask stays 0); float graph inputs get a Cast to fp16 at
+so the most-negative mask constant stays finite and 0 * mask stays 0), except the constants of inputs ONNX types
+as float whatever the data (Resize's roi and scales: the VQGAN decoder's upsampling); float graph inputs get a Cast to fp16 at
 entry, float outputs a Cast back to fp32 at exit. The runtime therefore feeds and reads the same types for fp32 and
 fp16 packages, while the GPU does the arithmetic in half precision.
 """
@@ -21,13 +22,21 @@ def _to_fp16(t: TensorProto) -> TensorProto:
     return numpy_helper.from_array(np.clip(arr, -FP16_MAX, FP16_MAX).astype(np.float16), t.name)
 
 
+# inputs that ONNX types as float whatever the data's type (Resize's roi and scales): their constants stay fp32
+FLOAT_ONLY_INPUTS = {"Resize": (1, 2)}
+
+
 def convert_to_fp16(path: Path) -> None:
     model = onnx.load(str(path))
     graph = model.graph
+    keep = {node.input[i] for node in graph.node for i in FLOAT_ONLY_INPUTS.get(node.op_type, ())
+            if i < len(node.input) and node.input[i]}
     for i, init in enumerate(graph.initializer):
-        if init.data_type == TensorProto.FLOAT:
+        if init.data_type == TensorProto.FLOAT and init.name not in keep:
             graph.initializer[i].CopyFrom(_to_fp16(init))
     for node in graph.node:
+        if any(o in keep for o in node.output):
+            continue
         for attr in node.attribute:
             if attr.type == onnx.AttributeProto.TENSOR and attr.t.data_type == TensorProto.FLOAT:
                 attr.t.CopyFrom(_to_fp16(attr.t))

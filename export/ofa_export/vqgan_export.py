@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from . import __version__
 from .errors import CheckpointError
+from .fp16 import convert_to_fp16
 from .vqgan import GumbelVq
 from .vqgan_checkpoint import VqganCheckpoint, load_vqgan
 
@@ -83,13 +84,13 @@ def export_graphs(model: GumbelVq, out_dir: Path) -> None:
         onnx.checker.check_model(str(path))
 
 
-def write_manifest(out_dir: Path, model: GumbelVq, ckpt: VqganCheckpoint, name: str) -> Dict:
+def write_manifest(out_dir: Path, model: GumbelVq, ckpt: VqganCheckpoint, name: str, dtype: str = "fp32") -> Dict:
     cfg = model.cfg
     manifest = {
         "format_version": FORMAT_VERSION,
         "kind": "vqgan",
         "name": name,
-        "dtype": "fp32",
+        "dtype": dtype,
         "architecture": "taming-transformers GumbelVQ",
         "config": cfg.to_dict(),
         "num_codes": cfg.n_embed,
@@ -110,8 +111,13 @@ def write_manifest(out_dir: Path, model: GumbelVq, ckpt: VqganCheckpoint, name: 
     return manifest
 
 
-def convert_vqgan(checkpoint_dir: Path, output: Path, name: str | None = None, overwrite: bool = False) -> Dict:
-    """Convert one VQGAN checkpoint folder. The package appears at ``output`` whole or not at all."""
+def convert_vqgan(checkpoint_dir: Path, output: Path, name: str | None = None, overwrite: bool = False,
+                  dtype: str = "fp32") -> Dict:
+    """Convert one VQGAN checkpoint folder. The package appears at ``output`` whole or not at all. ``dtype`` fp16
+    writes graphs that compute in half precision behind an fp32 interface (``fp16.convert_to_fp16``, as the OFA
+    converter's fp16 packages), for GPU executors."""
+    if dtype not in ("fp32", "fp16"):
+        raise CheckpointError(f"Unknown dtype {dtype!r}, expected one of ['fp32', 'fp16']")
     if output.exists() and not overwrite:
         raise CheckpointError(f"Output {output} already exists; remove it or pass --overwrite")
     model, ckpt = load_vqgan(checkpoint_dir)
@@ -119,7 +125,10 @@ def convert_vqgan(checkpoint_dir: Path, output: Path, name: str | None = None, o
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
     try:
         export_graphs(model, staging)
-        manifest = write_manifest(staging, model, ckpt, name or _default_name(checkpoint_dir))
+        if dtype == "fp16":
+            for graph in GRAPHS:
+                convert_to_fp16(staging / f"vqgan_{graph}.onnx")
+        manifest = write_manifest(staging, model, ckpt, name or _default_name(checkpoint_dir), dtype)
         if output.exists():
             shutil.rmtree(output)
         os.replace(staging, output)

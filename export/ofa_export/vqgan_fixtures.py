@@ -4,7 +4,8 @@
 
 Writes, each folder rebuilt when the content hash of the modules that make it (or of the reference fixture)
 changes, not only when it is missing:
-- ``reference/package``: testdata/vqgan-reference converted; ``reference/input_<image>.npy``: Pillow's
+- ``reference/package``: testdata/vqgan-reference converted (``reference/package-fp16``: the same in half
+  precision); ``reference/input_<image>.npy``: Pillow's
   preprocessing of its images (resize 256 BICUBIC, /255, 2x-1), so Java can be held to Pillow and to
   ``expected.json`` separately;
 - ``real/package``: a random checkpoint of the published shape (ch 128, 2 res blocks, z 256) converted, with
@@ -29,7 +30,7 @@ from .vqgan_export import convert_vqgan
 
 HERE = Path(__file__).resolve().parent
 SOURCES = ("vqgan.py", "vqgan_checkpoint.py", "vqgan_export.py", "make_vqgan_checkpoint.py", "vqgan_fixtures.py",
-           "preprocess.py")
+           "preprocess.py", "fp16.py")
 REAL_SEED = 20261202
 IMAGES = ("astronaut.png", "hubble_deep_field.jpg")
 
@@ -58,6 +59,7 @@ def build_reference(reference: Path, out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     convert_vqgan(reference / "vqgan", out / "package", name="vqgan-reference-fixture")
+    convert_vqgan(reference / "vqgan", out / "package-fp16", name="vqgan-reference-fixture-fp16", dtype="fp16")
     for file in IMAGES:
         np.save(out / f"input_{Path(file).stem}.npy", preprocess_image(reference / "images" / file, 256).numpy())
     (out / ".stamp").write_text(stamp)

@@ -225,6 +225,29 @@ class ExportTest(TempDirTestCase):
         self.assertEqual(sorted([MANIFEST, "vqgan_decoder.onnx", "vqgan_encoder.onnx"]),
                          sorted(p.name for p in pkg.iterdir()))
 
+    def test_fp16_graphs_compute_in_half_with_fp32_interface(self) -> None:
+        write_vqgan_checkpoint(self.tmp / "vqgan", TINY, seed=2)
+        self.assertEqual(0, convert_vqgan_main(["--checkpoint", str(self.tmp / "vqgan"), "--output",
+                                                str(self.tmp / "pkg16"), "--dtype", "fp16"]))
+        manifest = read_json(self.tmp / "pkg16" / MANIFEST)
+        self.assertEqual("fp16", manifest["dtype"])
+        for graph in ("encoder", "decoder"):
+            model = onnx.load(str(self.tmp / "pkg16" / manifest["graphs"][graph]["file"]))
+            onnx.checker.check_model(model)
+            resize_inputs = {n.input[i] for n in model.graph.node if n.op_type == "Resize"
+                             for i in (1, 2) if i < len(n.input) and n.input[i]}
+            weights = [t for t in model.graph.initializer if t.name not in resize_inputs]
+            self.assertTrue(weights)
+            self.assertTrue(all(t.data_type in (onnx.TensorProto.FLOAT16, onnx.TensorProto.INT64)
+                                for t in weights if t.data_type != onnx.TensorProto.INT32),
+                            f"{graph}: weights in half precision")
+            for value in list(model.graph.input) + list(model.graph.output):
+                self.assertIn(value.type.tensor_type.elem_type, (onnx.TensorProto.FLOAT, onnx.TensorProto.INT64),
+                              f"{graph}.{value.name}: the interface stays fp32 / int64")
+        with self.assertRaises(CheckpointError) as ctx:
+            convert_vqgan(self.tmp / "vqgan", self.tmp / "pkg8", dtype="int8")
+        self.assertIn("int8", str(ctx.exception))
+
     def test_existing_output_needs_overwrite(self) -> None:
         write_vqgan_checkpoint(self.tmp / "vqgan", TINY, seed=2)
         (self.tmp / "pkg").mkdir()

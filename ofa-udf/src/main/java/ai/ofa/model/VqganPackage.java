@@ -37,6 +37,7 @@ public final class VqganPackage {
 
     private final Path root;
     private final String name;
+    private final String dtype;
     private final int numCodes;
     private final int imageSize;
     private final int downsampleFactor;
@@ -55,9 +56,9 @@ public final class VqganPackage {
             throw fail("field 'kind' is " + kind + ", expected \"vqgan\"");
         }
         this.name = textField(m, "name");
-        String dtype = textField(m, "dtype");
-        if (!dtype.equals("fp32")) {
-            throw fail("dtype '" + dtype + "' is not supported, expected fp32");
+        this.dtype = textField(m, "dtype");
+        if (!dtype.equals("fp32") && !dtype.equals("fp16")) {
+            throw fail("dtype '" + dtype + "' is not one of [fp32, fp16]");
         }
         this.numCodes = positive(m, "num_codes");
         this.imageSize = positive(m, "image_size");
@@ -135,6 +136,11 @@ public final class VqganPackage {
 
     public String name() {
         return name;
+    }
+
+    /** fp32, or fp16: graphs that compute in half precision behind the same fp32 inputs and outputs. */
+    public String dtype() {
+        return dtype;
     }
 
     /** Codebook size: codes are 0 .. numCodes - 1. */

@@ -41,6 +41,8 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
     private final Param<String> device;
     private final IntParam batchSize;
     private final IntParam threads;
+    private transient org.apache.spark.util.LongAccumulator rowsDone;
+    private transient org.apache.spark.util.LongAccumulator errorCount;
 
     /** One batch of input values (the input column of each row) -> one result struct per value. */
     @FunctionalInterface
@@ -156,6 +158,17 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
         return this;
     }
 
+    /**
+     * Counts rows done and rows with an error into these accumulators while the stage runs (a job's progress, and
+     * the Spark UI). Like every accumulator updated in a transformation, a retried task counts its rows again.
+     */
+    public ImageCodeStage setProgress(org.apache.spark.util.LongAccumulator rows,
+                                      org.apache.spark.util.LongAccumulator errors) {
+        this.rowsDone = rows;
+        this.errorCount = errors;
+        return this;
+    }
+
     protected <T> T value(Param<T> p) {
         return getOrDefault(p);
     }
@@ -185,7 +198,7 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
         Partition fn = new Partition(needsOfaModel() ? value(modelPath) : null,
                 isDefined(vqganPath) ? value(vqganPath) : null, SparkDevice.parse(value(device)),
                 (Integer) value(threads), (Integer) value(batchSize), dataset.schema().fieldIndex(value(inputCol)),
-                work());
+                work(), resultType().fieldIndex("status"), rowsDone, errorCount);
         return dataset.toDF().mapPartitions(fn, Encoders.row(out));
     }
 
@@ -203,9 +216,13 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
         private final int batchSize;
         private final int inputIndex;
         private final Work work;
+        private final int statusIndex;
+        private final org.apache.spark.util.LongAccumulator rowsDone;
+        private final org.apache.spark.util.LongAccumulator errors;
 
         Partition(String modelPath, String vqganPath, SparkDevice.Mode device, int threads, int batchSize,
-                  int inputIndex, Work work) {
+                  int inputIndex, Work work, int statusIndex, org.apache.spark.util.LongAccumulator rowsDone,
+                  org.apache.spark.util.LongAccumulator errors) {
             this.modelPath = modelPath;
             this.vqganPath = vqganPath;
             this.device = device;
@@ -213,6 +230,9 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
             this.batchSize = batchSize;
             this.inputIndex = inputIndex;
             this.work = work;
+            this.statusIndex = statusIndex;
+            this.rowsDone = rowsDone;
+            this.errors = errors;
         }
 
         @Override
@@ -259,6 +279,12 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
                         values.add(r.isNullAt(inputIndex) ? null : r.get(inputIndex));
                     }
                     List<Row> results = work.run(model, vqgan, values);
+                    if (rowsDone != null) {
+                        rowsDone.add(rows.size());
+                    }
+                    if (errors != null) {
+                        errors.add(results.stream().filter(r -> !"ok".equals(r.get(statusIndex))).count());
+                    }
                     List<Row> out = new ArrayList<>(rows.size());
                     for (int i = 0; i < rows.size(); i++) {
                         Row in = rows.get(i);

@@ -141,6 +141,22 @@ class ImageCodeStagesSparkTest {
     }
 
     @Test
+    void progressAccumulatorsCountRowsAndErrors() throws Exception {
+        byte[] astronaut = Files.readAllBytes(root.resolve("testdata/ofa-reference/images/astronaut.png"));
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType);
+        List<Row> rows = List.of(RowFactory.create("a", astronaut), RowFactory.create("b", astronaut),
+                RowFactory.create("c", astronaut), RowFactory.create("bad", "nope".getBytes()),
+                RowFactory.create("null", null));
+        org.apache.spark.util.LongAccumulator done = spark.sparkContext().longAccumulator("codes_done");
+        org.apache.spark.util.LongAccumulator failed = spark.sparkContext().longAccumulator("codes_failed");
+        long out = new OfaImageCoder().setRegion("middle").setVqganPath(vqgan).setBatchSize(2)
+                .setProgress(done, failed).transform(spark.createDataFrame(rows, schema).repartition(2)).count();
+        assertEquals(5, out);
+        assertEquals(5L, done.value(), "every row counted once");
+        assertEquals(2L, failed.value(), "the two bad rows");
+    }
+
+    @Test
     void schemaProblemsFailBeforeAnyDataMoves() {
         StructType images = new StructType().add("image", DataTypes.BinaryType);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new OfaImageCoder().transformSchema(images))

@@ -18,10 +18,11 @@ import java.util.List;
  * Benchmark of the corpus job's deduplication (figures printed, nothing asserted): perceptual hashing images/s on
  * one core; the leakage join of N corpus hashes against 150k evaluation hashes on local Spark for N = 100k,
  * 300k and 1M, with its growth against N; and the corpus's self-join (near-duplicate images, at the dedup
- * threshold) for the same N.
+ * threshold) for the same N; and image-infilling codes computed as the job computes them ({@code vqgan.model}):
+ * images/s and codes/s on one core, and through the job's Spark stage on every core.
  *
  * <pre>./ofa bench-corpus [--max-corpus 1000000] [--eval 150000] [--threshold 12] [--dedup-threshold 4]
- *                     [--only phash|leakage|selfjoin]</pre>
+ *                     [--only phash|leakage|selfjoin|codes] [--vqgan build/bench-image/vqgan] [--images 32]</pre>
  */
 public final class CorpusBench {
     private CorpusBench() {
@@ -34,7 +35,8 @@ public final class CorpusBench {
     /** The options; see the class doc. */
     @picocli.CommandLine.Command(name = "ofa bench-corpus", mixinStandardHelpOptions = true,
             description = "Perceptual hashing images/s, the leakage join of 100k..1M corpus hashes against the "
-                    + "evaluation hashes, and the corpus self-join at the dedup threshold (figures only).")
+                    + "evaluation hashes, the corpus self-join at the dedup threshold, and image-infilling codes/s "
+                    + "per core (figures only).")
     static final class Cli implements java.util.concurrent.Callable<Integer> {
         @picocli.CommandLine.Option(names = "--max-corpus", paramLabel = "N", defaultValue = "1000000",
                 description = "largest corpus size of the joins (default: ${DEFAULT-VALUE})")
@@ -53,8 +55,15 @@ public final class CorpusBench {
         @picocli.CommandLine.Option(names = "--only", paramLabel = "PART",
                 description = "one part only: ${COMPLETION-CANDIDATES} (default: all)")
         Part only;
+        @picocli.CommandLine.Option(names = "--vqgan", paramLabel = "PKG", defaultValue = "build/bench-image/vqgan",
+                description = "VQGAN package of the codes part (default: ${DEFAULT-VALUE}, the published shape, made "
+                        + "by ./ofa bench-image)")
+        Path vqgan;
+        @picocli.CommandLine.Option(names = "--images", paramLabel = "N", defaultValue = "32",
+                description = "images the codes part codes through Spark (default: ${DEFAULT-VALUE})")
+        int images;
 
-        enum Part { phash, leakage, selfjoin }
+        enum Part { phash, leakage, selfjoin, codes }
 
         @Override
         public Integer call() throws Exception {
@@ -70,6 +79,21 @@ public final class CorpusBench {
             }
             if (only == null || only == Part.selfjoin) {
                 selfJoin(maxCorpus, dedupThreshold);
+            }
+            if (only == null || only == Part.codes) {
+                if (images < 1) {
+                    throw new ai.ofa.cli.OfaCli.UsageException("--images must be positive, got " + images);
+                }
+                if (!java.nio.file.Files.exists(vqgan)) {
+                    String why = "no VQGAN package at " + vqgan + " (--vqgan; ./ofa bench-image makes one of the "
+                            + "published shape)";
+                    if (only == Part.codes) {
+                        throw new ai.ofa.cli.OfaCli.UsageException(why);
+                    }
+                    System.out.println("{\"codes\":\"skipped: " + why + "\"}");
+                } else {
+                    codes(vqgan, images);
+                }
             }
             return 0;
         }
@@ -163,6 +187,75 @@ public final class CorpusBench {
                         pairs, secs, n / secs, secs / first, n / (double) firstN, cores);
                 corpus.unpersist();
             }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** The 1-minute load average (other work on the machine skews every figure), or -1 where unknown. */
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "-1";
+        }
+    }
+
+    /**
+     * Image-infilling codes as the corpus job computes them: decode, Pillow-exact resize to 256, the middle
+     * 128 x 128 through the VQGAN encoder (256 codes). First on one core without Spark (batch 1 and 8), then
+     * through {@link InfillCodes#fill} on local[cores] (one model per JVM, one ONNX Runtime thread per task).
+     */
+    private static void codes(Path vqgan, int n) throws Exception {
+        List<byte[]> images = new ArrayList<>();
+        for (String f : List.of("examples/images/astronaut.png", "examples/images/hubble_deep_field.jpg")) {
+            images.add(Files.readAllBytes(Path.of(f)));
+        }
+        String what = "examples/images (512x512 PNG, 1000x872 JPEG), decode and resize included";
+        try (ai.ofa.model.VqganModel vq = ai.ofa.model.VqganModel.load(vqgan, new ai.ofa.model.SessionSettings(
+                ai.ofa.model.Device.CPU, 1, ai.ofa.model.SessionSettings.Optimization.ALL))) {
+            ai.ofa.task.ImageCoding coding = new ai.ofa.task.ImageCoding(vq);
+            for (int batch : new int[]{1, 8}) {
+                List<byte[]> b = new ArrayList<>();
+                for (int i = 0; i < batch; i++) {
+                    b.add(images.get(i % 2));
+                }
+                coding.middleCodes(b);   // warm-up
+                int rounds = Math.max(2, 16 / batch);
+                long t0 = System.nanoTime();
+                for (int r = 0; r < rounds; r++) {
+                    coding.middleCodes(b);
+                }
+                double perS = rounds * batch / ((System.nanoTime() - t0) / 1e9);
+                System.out.printf("{\"codes\":\"one core\",\"vqgan\":\"%s\",\"batch\":%d,"
+                        + "\"images_per_s_per_core\":%.2f,\"codes_per_s_per_core\":%.0f,\"load_average\":%s,"
+                        + "\"images\":\"%s\"}%n", vq.vqganPackage().name(), batch, perS, perS * 256, load(), what);
+            }
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-corpus-bench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                rows.add(org.apache.spark.sql.RowFactory.create("b:" + i + ":infill", "b", "image_infilling",
+                        images.get(i % 2), null));
+            }
+            org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                    .add("record_id", "string").add("source", "string").add("task", "string")
+                    .add("image", "binary").add("refs", "string");
+            Dataset<Row> records = spark.createDataFrame(rows, schema).repartition(cores).cache();
+            records.count();
+            CorpusConfig.Vqgan v = new CorpusConfig.Vqgan(vqgan.toString(), CorpusConfig.Vqgan.DEFAULT_BATCH_SIZE,
+                    1, "cpu");
+            InfillCodes.fill(records.limit(cores), v).kept().count();   // loads the model once per JVM
+            long t0 = System.nanoTime();
+            long coded = InfillCodes.fill(records, v).coded().count();
+            double perS = coded / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf("{\"codes\":\"corpus job stage\",\"images\":%d,\"cores\":%d,\"batch\":%d,"
+                    + "\"images_per_s\":%.2f,\"images_per_s_per_core\":%.2f,\"codes_per_s_per_core\":%.0f,"
+                    + "\"load_average\":%s}%n", coded, cores, v.batchSize(), perS, perS / cores, perS / cores * 256,
+                    load());
         } finally {
             spark.stop();
         }

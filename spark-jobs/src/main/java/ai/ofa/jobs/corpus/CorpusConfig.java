@@ -35,16 +35,39 @@ import java.util.TreeSet;
  * Leakage and deduplication have their own perceptual-hash thresholds ({@code phash.max_distance},
  * {@code dedup.phash.max_distance}; {@code off} leaves only ids and content hashes, for images a 64-bit grey DCT
  * hash cannot tell apart, such as flat synthetic drawings); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
+ * With {@code vqgan.model = PKG} (a package of {@code ./ofa convert-vqgan}), image-infilling records whose source
+ * supplies no codes get them computed on the executors ({@code vqgan.batch_size}, {@code vqgan.threads},
+ * {@code vqgan.device}; see {@link Vqgan}).
  */
 public record CorpusConfig(String output, long seed, int phashMaxDistance, int dedupPhashMaxDistance, int ngram,
                            boolean cutLeakedText, boolean itmNegatives, long shardRecords, List<Source> sources, List<EvalSet> evalSets,
-                           Map<String, Long> targets) {
+                           Map<String, Long> targets, java.util.Optional<Vqgan> vqgan) {
     public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
             "visual-genome", "gqa", "img2dataset", "openimages", "text-jsonl");
     public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "snli-ve", "image-folder",
             "img2dataset");
     public static final Set<String> TASKS = Set.of("caption", "qa", "visual_grounding", "detection", "itm", "text",
             "image_infilling");
+
+    /**
+     * How image-infilling codes are computed: the VQGAN package ({@code vqgan.model}: a folder or .zip, local or a
+     * Hadoop URI), images per model call ({@code vqgan.batch_size}, default 8), ONNX Runtime threads per model
+     * ({@code vqgan.threads}, default 1: one model per executor serves every task thread) and the device
+     * ({@code vqgan.device}: cpu, the default, gpu or auto).
+     */
+    public record Vqgan(String model, int batchSize, int threads, String device) {
+        public static final int DEFAULT_BATCH_SIZE = 8;
+
+        public Vqgan {
+            if (batchSize < 1 || threads < 1) {
+                throw new IllegalArgumentException("vqgan.batch_size and vqgan.threads must be positive, got "
+                        + batchSize + " and " + threads);
+            }
+            if (!List.of("cpu", "gpu", "auto").contains(device)) {
+                throw new IllegalArgumentException("vqgan.device is '" + device + "', expected cpu, gpu or auto");
+            }
+        }
+    }
 
     /** A source: its name (the prefix in the config), type and settings (annotations, images, path, ...). */
     public record Source(String name, String type, Map<String, String> settings) {
@@ -90,7 +113,8 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
         Map<String, Map<String, String>> evals = new LinkedHashMap<>();
         Map<String, Long> targets = new LinkedHashMap<>();
         Set<String> known = Set.of("output", "seed", "phash.max_distance", "dedup.phash.max_distance",
-                "text.ngram", "text.leak", "itm.negatives", "tsv.shard_records");
+                "text.ngram", "text.leak", "itm.negatives", "tsv.shard_records", "vqgan.model", "vqgan.batch_size",
+                "vqgan.threads", "vqgan.device");
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
             String value = p.getProperty(key).strip();
             String[] parts = key.split("\\.", 3);
@@ -134,7 +158,26 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
                 (int) number("text.ngram", p.getProperty("text.ngram", String.valueOf(CorpusDefaults.LEAKAGE_NGRAM))),
                 leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
                 Math.max(1, number("tsv.shard_records", p.getProperty("tsv.shard_records", "100000"))),
-                List.copyOf(src), List.copyOf(ev), Map.copyOf(targets));
+                List.copyOf(src), List.copyOf(ev), Map.copyOf(targets), vqgan(p));
+    }
+
+    /** The {@code vqgan.*} settings; the other three without {@code vqgan.model} are an error (they would do nothing). */
+    private static java.util.Optional<Vqgan> vqgan(Properties p) {
+        String model = p.getProperty("vqgan.model", "").strip();
+        if (model.isEmpty()) {
+            for (String k : List.of("vqgan.batch_size", "vqgan.threads", "vqgan.device")) {
+                if (p.getProperty(k) != null) {
+                    throw new IllegalArgumentException(k + " is set but vqgan.model is not (the VQGAN package that "
+                            + "computes image-infilling codes, made by ./ofa convert-vqgan)");
+                }
+            }
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Vqgan(model,
+                (int) number("vqgan.batch_size", p.getProperty("vqgan.batch_size",
+                        String.valueOf(Vqgan.DEFAULT_BATCH_SIZE))),
+                (int) number("vqgan.threads", p.getProperty("vqgan.threads", "1")),
+                p.getProperty("vqgan.device", "cpu").strip().toLowerCase(Locale.ROOT)));
     }
 
     private interface Typed<T> {

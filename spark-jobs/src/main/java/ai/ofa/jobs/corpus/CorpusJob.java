@@ -131,9 +131,11 @@ public final class CorpusJob {
 
     public static Map<String, Object> run(SparkSession spark, CorpusConfig config) throws Exception {
         long start = System.nanoTime();
+        // a VQGAN package that cannot be used fails here, naming vqgan.model, before any data is read
+        config.vqgan().ifPresent(v -> InfillCodes.check(v, spark.sparkContext().hadoopConfiguration()));
         Dataset<Row> sourced = null;
         for (CorpusConfig.Source s : config.sources()) {
-            Dataset<Row> d = CorpusRecords.source(spark, s);
+            Dataset<Row> d = CorpusRecords.source(spark, s, config.vqgan().isPresent());
             sourced = sourced == null ? d : sourced.unionByName(d);
         }
         spark.udf().register("ofa_pixel_boxes", (org.apache.spark.sql.api.java.UDF3<String, Integer, Integer, String>)
@@ -249,7 +251,14 @@ public final class CorpusJob {
             corpus = corpus.withColumn("_rank", functions.row_number().over(Window.partitionBy("task").orderBy(order)))
                     .filter(keep).drop("_rank");
         }
-        corpus = corpus.drop("bad_reason").cache();
+        corpus = corpus.drop("bad_reason");
+        // image-infilling codes not supplied: computed now, for the records the corpus keeps
+        InfillCodes.Result coded = null;
+        if (config.vqgan().isPresent()) {
+            coded = InfillCodes.fill(corpus, config.vqgan().get());
+            corpus = coded.kept();
+        }
+        corpus = corpus.cache();
 
         String out = config.output();
         corpus.drop("image_path").write().mode("overwrite").option("maxRecordsPerFile", config.shardRecords())
@@ -262,8 +271,17 @@ public final class CorpusJob {
         report.put("job_version", VERSION);
         report.put("records_read", records.count());
         report.put("kept", counts(corpus.groupBy("source", "task").count()));
-        report.put("bad_records", counts(bad.filter(functions.not(functions.col("bad_reason").startsWith(
-                CorpusRecords.SKIPPED_PREFIX))).groupBy("source", "bad_reason").count()));
+        Dataset<Row> badRecords = bad.filter(functions.not(functions.col("bad_reason").startsWith(
+                CorpusRecords.SKIPPED_PREFIX))).select("source", "bad_reason");
+        if (coded != null) {
+            badRecords = badRecords.unionByName(coded.failed().select("source", "bad_reason"));
+            Map<String, Object> codes = new LinkedHashMap<>();
+            codes.put("vqgan_model", config.vqgan().get().model());
+            codes.put("computed", coded.coded().count());
+            codes.put("not_computed", coded.failed().count());
+            report.put("image_codes", codes);
+        }
+        report.put("bad_records", counts(badRecords.groupBy("source", "bad_reason").count()));
         report.put("skipped", counts(bad.filter(functions.col("bad_reason").startsWith(CorpusRecords.SKIPPED_PREFIX))
                 .groupBy("source", "task", "bad_reason").count()));
         report.put("removed_leakage", counts(manifest.groupBy("source", "rule", "eval_set").count()));

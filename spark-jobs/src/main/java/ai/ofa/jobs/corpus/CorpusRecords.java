@@ -84,6 +84,11 @@ final class CorpusRecords {
     }
 
     static Dataset<Row> source(SparkSession spark, CorpusConfig.Source s) {
+        return source(spark, s, false);
+    }
+
+    /** {@code computeCodes}: image-infilling records without supplied codes are kept for the job to code. */
+    static Dataset<Row> source(SparkSession spark, CorpusConfig.Source s, boolean computeCodes) {
         return switch (s.type()) {
             case "coco-captions" -> spark.createDataFrame(cocoCaptions(s), SCHEMA);
             case "vqa2" -> spark.createDataFrame(vqa2(s), SCHEMA);
@@ -91,7 +96,7 @@ final class CorpusRecords {
             case "coco-instances" -> spark.createDataFrame(cocoInstances(s), SCHEMA);
             case "visual-genome" -> spark.createDataFrame(visualGenome(s), SCHEMA);
             case "gqa" -> spark.createDataFrame(gqa(s), SCHEMA);
-            case "img2dataset" -> img2dataset(spark, s);
+            case "img2dataset" -> img2dataset(spark, s, computeCodes);
             case "openimages" -> openImages(spark, s);
             case "text-jsonl" -> textJsonl(spark, s);
             default -> throw new IllegalArgumentException("Unknown source type " + s.type());
@@ -418,10 +423,17 @@ final class CorpusRecords {
     }
 
     /**
-     * Captions of an img2dataset set; with {@code image_infilling = true} also one image-infilling example per image
-     * whose codes are given ({@code image_codes}); images without codes are counted as skipped.
+     * Captions of an img2dataset set; with {@code image_infilling = true} also one image-infilling example per image.
+     * Supplied codes ({@code image_codes}) must be OFA's: 256 integers in [0, 8192), the 16 x 16 codes of the middle
+     * 128 x 128 at 256 px; others make a bad record. Images without codes are counted as skipped, unless
+     * {@code computeCodes} (the config names {@code vqgan.model}): then their {@code refs} stay null and the job
+     * computes them ({@link InfillCodes}).
      */
     static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s) {
+        return img2dataset(spark, s, false);
+    }
+
+    static Dataset<Row> img2dataset(SparkSession spark, CorpusConfig.Source s, boolean computeCodes) {
         Dataset<Row> df = img2datasetRows(spark, s.settings(), "source." + s.name(), true);
         org.apache.spark.sql.Column id = functions.concat(functions.lit(s.name() + ":"), functions.col("key"));
         org.apache.spark.sql.Column noString = functions.lit(null).cast("string");
@@ -434,15 +446,51 @@ final class CorpusRecords {
         if (!Boolean.parseBoolean(s.settings().getOrDefault("image_infilling", "false"))) {
             return captions;
         }
-        org.apache.spark.sql.Column codes = functions.trim(functions.col("codes"));
+        // one space between codes, however they were separated (spaces, commas, a JSON list)
+        org.apache.spark.sql.Column codes = functions.trim(functions.regexp_replace(functions.col("codes"),
+                "[\\s,]+", " "));
+        org.apache.spark.sql.Column none = codes.isNull().or(codes.equalTo(""));
+        org.apache.spark.sql.Column problem = functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>)
+                CorpusRecords::suppliedCodesProblem, DataTypes.StringType).apply(codes);
         Dataset<Row> infilling = df.select(functions.concat(id, functions.lit(":infill")).as("record_id"),
                 functions.lit(s.name()).as("source"), functions.lit("image_infilling").as("task"),
                 noString.as("image_key"), noString.as("image_path"), functions.col("image"), noString.as("text"),
-                noString.as("question"), codes.as("refs"),
-                functions.when(codes.isNull().or(codes.equalTo("")), SKIPPED_PREFIX + "no image codes")
-                        .when(functions.not(codes.rlike("^[0-9]+( [0-9]+)*$")), "malformed image codes")
-                        .otherwise(noImage).as("bad_reason"));
+                noString.as("question"), functions.when(none, noString).otherwise(codes).as("refs"),
+                (computeCodes ? functions.when(none, noImage) : functions.when(none, SKIPPED_PREFIX
+                        + "no image codes (set vqgan.model to compute them)"))
+                        .when(problem.isNotNull(), problem).otherwise(noImage).as("bad_reason"));
         return captions.unionByName(infilling);
+    }
+
+    /** Codes per image-infilling example: the 16 x 16 codes of the middle 128 x 128 of the image at 256 px. */
+    static final int INFILL_CODE_SIDE = 16;
+    /** OFA's codebook: codes are 0 .. 8191. */
+    static final int NUM_CODES = 8192;
+
+    /**
+     * Why supplied image-infilling codes cannot be used, or null: checked as the runtime checks codes
+     * ({@link ai.ofa.image.CodeGrid}). The reason names the rule, not the value, so that bad records group by it.
+     */
+    static String suppliedCodesProblem(String codes) {
+        if (codes == null || codes.isBlank()) {
+            return null;
+        }
+        int[] parsed;
+        try {
+            parsed = ai.ofa.image.CodeGrid.parse(codes);
+        } catch (IllegalArgumentException e) {
+            return "malformed image codes (expected space-separated integers)";
+        }
+        if (parsed.length != INFILL_CODE_SIDE * INFILL_CODE_SIDE) {
+            return "wrong image code count (expected " + INFILL_CODE_SIDE * INFILL_CODE_SIDE + ": the "
+                    + INFILL_CODE_SIDE + " x " + INFILL_CODE_SIDE + " codes of the middle 128 x 128 at 256 px)";
+        }
+        try {
+            ai.ofa.image.CodeGrid.square(parsed, INFILL_CODE_SIDE, NUM_CODES);
+        } catch (IllegalArgumentException e) {
+            return "image code outside the codebook [0, " + NUM_CODES + ")";
+        }
+        return null;
     }
 
     /** Bad reasons that are not errors: records a task cannot use (counted apart in the report). */

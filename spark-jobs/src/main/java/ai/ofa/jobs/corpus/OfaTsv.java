@@ -31,8 +31,9 @@ public final class OfaTsv {
      */
     public static String image(String id, byte[] image, String codes) {
         ai.ofa.image.RgbImage rgb = DECODER.decode(image);
+        // the pixels whose middle the codes describe when the job computes them (ImageCoding.middleCodes)
         byte[] px = rgb.width() == INFILL_SIZE && rgb.height() == INFILL_SIZE ? rgb.rgb()
-                : ai.ofa.image.PillowResize.bicubic(rgb.rgb(), rgb.width(), rgb.height(), INFILL_SIZE, INFILL_SIZE);
+                : ai.ofa.task.ImageCoding.resized(rgb).rgb();
         return String.join("\t", clean(id), Base64.getEncoder().encodeToString(
                 ai.ofa.jobs.Jpeg.encode(px, INFILL_SIZE, INFILL_SIZE, 0.95f)), clean(codes));
     }

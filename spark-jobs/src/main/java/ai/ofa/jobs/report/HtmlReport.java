@@ -9,6 +9,8 @@ import java.util.Map;
  * Renders a {@link ReportModel} as one self-contained {@code index.html}: inline CSS, thumbnails as data URIs, boxes
  * as SVG over each thumbnail in the original image's pixel coordinates (so they land where the model put them at
  * any display size), no script but a handler that logs any resource that fails to load, and no network resource.
+ * A generate task's image (the {@code png} of its result) is shown in its row, at most 256 px, with its prompt,
+ * score and codes; a codes task's result as its grid size and first codes.
  *
  * <pre>{@code Files.writeString(dir.resolve("index.html"), HtmlReport.render(model));}</pre>
  */
@@ -16,6 +18,8 @@ public final class HtmlReport {
     /** Detection boxes are drawn in pure red, grounding boxes in pure cyan (tests look for these exact colours). */
     static final String DETECTION_COLOUR = "#ff0000";
     static final String GROUNDING_COLOUR = "#00ffff";
+    /** Generated images are shown at most this many pixels wide and high (a VQGAN's 256 px: never scaled up). */
+    static final int GENERATED_SIDE = 256;
 
     private HtmlReport() {
     }
@@ -36,7 +40,8 @@ public final class HtmlReport {
                         + ".noimg{width:320px;height:80px;background:#eee;color:#666;display:flex;align-items:center;"
                         + "justify-content:center;text-align:center}"
                         + ".key{font-family:monospace;word-break:break-all;color:#555}.err{color:#c00}"
-                        + ".task{margin-top:3px;overflow-wrap:anywhere}.task b{display:inline-block;min-width:90px}\n")
+                        + ".task{margin-top:3px;overflow-wrap:anywhere}.task b{display:inline-block;min-width:90px}"
+                        + ".gen{display:block;margin:4px auto 2px}.codes{font-family:monospace;color:#555}\n")
                 .append("</style></head><body>\n");
         h.append("<h1>OFA report</h1>\n<p>Output <code>").append(esc(m.output())).append("</code>: ")
                 .append(m.rows()).append(" rows; ").append(m.cards().size()).append(" sampled (seed ")
@@ -105,9 +110,13 @@ public final class HtmlReport {
         boolean failed = c.results().stream().anyMatch(t -> !"ok".equals(t.status()));
         h.append("<div class=\"card").append(failed ? " failed" : "").append("\" id=\"row-").append(i).append("\">\n");
         ReportModel.Thumbnail t = c.thumbnail();
+        boolean drawn = c.results().stream().anyMatch(v -> v.generated() != null);
         if (t == null) {
-            h.append("<div class=\"noimg\">").append(esc(c.imageProblem() == null ? "image unavailable"
-                    : c.imageProblem())).append("</div>\n");
+            // a row whose image is the one a generate task drew (from a text) has no input image to miss
+            if (!drawn) {
+                h.append("<div class=\"noimg\">").append(esc(c.imageProblem() == null ? "image unavailable"
+                        : c.imageProblem())).append("</div>\n");
+            }
         } else {
             int W = t.originalWidth();
             int H = t.originalHeight();
@@ -155,8 +164,24 @@ public final class HtmlReport {
                 } else if (v.text() != null) {
                     h.append(esc(v.text()));
                 }
+                if (v.codes() != null) {
+                    h.append("<span class=\"codes\">").append(esc(v.codes())).append("</span>");
+                }
+                if (v.generatedProblem() != null) {
+                    h.append("<span class=\"err\">").append(esc(v.generatedProblem())).append("</span>");
+                }
                 if (v.score() != null) {
                     h.append(String.format(Locale.ROOT, " <small>score %.3f</small>", v.score()));
+                }
+                ReportModel.Thumbnail g = v.generated();
+                if (g != null) {
+                    // shown at its own size (256 px for a VQGAN image), never scaled up
+                    double scale = Math.min(1.0, GENERATED_SIDE / (double) Math.max(g.originalWidth(),
+                            g.originalHeight()));
+                    h.append("<img class=\"gen\" alt=\"").append(esc(v.task() + " of " + c.key()))
+                            .append("\" width=\"").append(Math.max(1, Math.round(g.originalWidth() * scale)))
+                            .append("\" height=\"").append(Math.max(1, Math.round(g.originalHeight() * scale)))
+                            .append("\" src=\"").append(g.dataUri()).append("\">");
                 }
             }
             h.append("</div>\n");

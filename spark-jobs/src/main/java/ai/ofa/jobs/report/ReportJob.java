@@ -287,17 +287,63 @@ public final class ReportJob {
             input = stringColumn(row, (String) run.getOrDefault("ground_text_col", "text"));
         } else if (task.equals("vqa")) {
             input = stringColumn(row, (String) run.getOrDefault("vqa_question_col", "question"));
+        } else if (has(s, "png")) {
+            // a generate result: its prompt is the text column the run names (default text)
+            input = stringColumn(row, (String) run.getOrDefault("generate_text_col", "text"));
         }
-        ReportModel.Box box = s.getAs("box") == null ? null : box(s.getAs("box"));
+        Row b = field(s, "box");
+        ReportModel.Box box = b == null ? null : box(b);
         List<ReportModel.Detected> dets = null;
-        if (s.getAs("detections") != null) {
+        if (field(s, "detections") != null) {
             dets = new ArrayList<>();
             for (Row d : s.<Row>getList(s.fieldIndex("detections"))) {
                 dets.add(new ReportModel.Detected(d.getAs("label"), box(d.getAs("box")), d.<Double>getAs("score")));
             }
         }
-        return new ReportModel.TaskView(task, s.getAs("status"), s.getAs("error"), input, s.getAs("text"),
-                s.getAs("label"), s.getAs("answer"), s.getAs("score"), box, dets);
+        ReportModel.Thumbnail generated = null;
+        String generatedProblem = null;
+        byte[] png = field(s, "png");
+        if (png != null) {
+            try {
+                generated = Thumbnails.make(png, HtmlReport.GENERATED_SIDE);
+            } catch (IOException | RuntimeException e) {
+                generatedProblem = "generated image not decodable: " + e.getMessage();
+            }
+        }
+        return new ReportModel.TaskView(task, s.getAs("status"), s.getAs("error"), input, field(s, "text"),
+                field(s, "label"), field(s, "answer"), field(s, "score"), box, dets, generated, generatedProblem,
+                codes(s));
+    }
+
+    /** "32 x 32 codes: 12 7 4095 ..." (the first 8) for a result with image codes, else null. */
+    static String codes(Row s) {
+        if (field(s, "codes") == null) {
+            return null;
+        }
+        List<Integer> codes = s.getList(s.fieldIndex("codes"));
+        Integer rows = field(s, "rows");
+        Integer cols = field(s, "cols");
+        if (rows == null || cols == null) {
+            int side = (int) Math.round(Math.sqrt(codes.size()));
+            rows = side * side == codes.size() ? side : null;
+            cols = rows;
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(rows == null ? codes.size() + " codes" : rows + " x " + cols + " codes").append(": ");
+        for (int i = 0; i < Math.min(8, codes.size()); i++) {
+            out.append(i == 0 ? "" : " ").append(codes.get(i));
+        }
+        return out.append(codes.size() > 8 ? " ..." : "").toString();
+    }
+
+    private static boolean has(Row s, String name) {
+        return List.of(s.schema().fieldNames()).contains(name);
+    }
+
+    /** A struct field, or null when the result type has no such field (each task's struct has its own). */
+    @SuppressWarnings("unchecked")
+    private static <T> T field(Row s, String name) {
+        return has(s, name) ? (T) s.get(s.fieldIndex(name)) : null;
     }
 
     private static String stringColumn(Row row, String name) {

@@ -28,8 +28,17 @@ public record ReportModel(String output, long rows, long sampleSeed, List<Map<St
     public record Detected(String label, Box box, double score) {
     }
 
-    /** One task's result for a row; the fields the task has are set. {@code input} is its text input, if any. */
+    /**
+     * One task's result for a row; the fields the task has are set. {@code input} is its text input, if any;
+     * {@code generated} the image a generate task drew (a thumbnail of its PNG), or {@code generatedProblem} why it
+     * cannot be shown; {@code codes} a summary of image codes (a codes or generate task).
+     */
     public record TaskView(String task, String status, String error, String input, String text, String label,
-                           String answer, Double score, Box box, List<Detected> detections) {
+                           String answer, Double score, Box box, List<Detected> detections, Thumbnail generated,
+                           String generatedProblem, String codes) {
+        public TaskView(String task, String status, String error, String input, String text, String label,
+                        String answer, Double score, Box box, List<Detected> detections) {
+            this(task, status, error, input, text, label, answer, score, box, detections, null, null, null);
+        }
     }
 }

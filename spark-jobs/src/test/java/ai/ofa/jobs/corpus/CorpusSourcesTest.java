@@ -43,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CorpusSourcesTest {
     private static final String HELD_OUT_CAPTION =
             "a tall white rocket standing on the launch pad under a clear blue sky before the morning launch";
+    /** 256 supplied codes (the 16 x 16 of an image's middle), the last code of the codebook among them. */
+    private static final String CODES = java.util.stream.IntStream.range(0, 256).mapToObj(i -> String.valueOf(
+            i == 255 ? 8191 : i * 37 % 8192)).collect(java.util.stream.Collectors.joining(" "));
     private SparkSession spark;
 
     @BeforeAll
@@ -96,8 +99,8 @@ class CorpusSourcesTest {
                 shards.resolve("00000.tar")))) {
             TestShards.member(tar, "000000000.jpg", photo("chelsea.png", 1.0));
             TestShards.member(tar, "000000000.txt", "a cat sitting on a rug".getBytes(StandardCharsets.UTF_8));
-            TestShards.member(tar, "000000000.json", "{\"key\": \"000000000\", \"codes\": [5, 17, 8191]}"
-                    .getBytes(StandardCharsets.UTF_8));
+            TestShards.member(tar, "000000000.json", ("{\"key\": \"000000000\", \"codes\": ["
+                    + CODES.replace(" ", ", ") + "]}").getBytes(StandardCharsets.UTF_8));
             TestShards.member(tar, "000000001.jpg", photo("camera.png", 1.0));
             TestShards.member(tar, "000000001.txt", "a man with a camera".getBytes(StandardCharsets.UTF_8));
             TestShards.member(tar, "000000001.json", "{\"key\": \"000000001\"}".getBytes(StandardCharsets.UTF_8));
@@ -164,7 +167,7 @@ class CorpusSourcesTest {
         assertEquals("a man with a camera", vl.get("laion:000000001")[2]);
         Map<String, String[]> image = tsv(tmp.resolve("out/tsv/image"));
         assertEquals(List.of("laion:000000000:infill"), new ArrayList<>(image.keySet()));
-        assertEquals("5 17 8191", image.get("laion:000000000:infill")[2]);
+        assertEquals(CODES, image.get("laion:000000000:infill")[2]);
         BufferedImage infill = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder()
                 .decode(image.get("laion:000000000:infill")[1])));
         assertEquals(256, infill.getWidth());

@@ -184,12 +184,12 @@ class ReportJobTest {
                 "the box is an outline, not filled");
     }
 
-    private interface Rgb {
+    interface Rgb {
         boolean test(int r, int g, int b);
     }
 
     /** {x0, y0, x1, y1} of the pixels that pass, inclusive. */
-    private static int[] bounds(BufferedImage img, Rgb t) {
+    static int[] bounds(BufferedImage img, Rgb t) {
         int[] b = {Integer.MAX_VALUE, Integer.MAX_VALUE, -1, -1};
         for (int y = 0; y < img.getHeight(); y++) {
             for (int x = 0; x < img.getWidth(); x++) {
@@ -205,7 +205,7 @@ class ReportJobTest {
         return b;
     }
 
-    private static String chromium() {
+    static String chromium() {
         for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
             if (Files.isExecutable(Path.of(c))) {
                 return c;
