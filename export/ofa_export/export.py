@@ -273,6 +273,10 @@ def check_vqgan_package(vqgan: Path, num_codes: int) -> Dict:
     return manifest
 
 
+def _fp16_beside(graph: Path) -> None:
+    convert_to_fp16(graph, weights_beside=True)   # pack_graph embeds them or gathers them into NAME.onnx.data
+
+
 def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str | None = None,
             overwrite: bool = False, resolution: int | None = None, vqgan: Path | None = None,
             external_data: str = "auto") -> Dict:
@@ -293,7 +297,7 @@ def convert(checkpoint_dir: Path, output: Path, dtype: str = "fp32", name: str |
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
     try:
         names = export_graphs(model, staging, external_data=external_data,
-                              transform=convert_to_fp16 if dtype == "fp16" else None)
+                              transform=_fp16_beside if dtype == "fp16" else None)
         shutil.copyfile(ckpt.vocab_file, staging / "vocab.json")
         shutil.copyfile(ckpt.merges_file, staging / "merges.txt")
         vqgan_manifest = None

@@ -26,7 +26,9 @@ def _to_fp16(t: TensorProto) -> TensorProto:
 FLOAT_ONLY_INPUTS = {"Resize": (1, 2)}
 
 
-def convert_to_fp16(path: Path) -> None:
+def convert_to_fp16(path: Path, weights_beside: bool = False) -> None:
+    """Rewrites the graph at ``path`` in place; ``weights_beside`` saves its weights in a data file next to it (for
+    graphs the converter's ``pack_graph`` then gathers or embeds), else inside it."""
     model = onnx.load(str(path))
     graph = model.graph
     keep = {node.input[i] for node in graph.node for i in FLOAT_ONLY_INPUTS.get(node.op_type, ())
@@ -61,7 +63,8 @@ def convert_to_fp16(path: Path) -> None:
     del graph.value_info[:]
     model = onnx.shape_inference.infer_shapes(model)
     onnx.checker.check_model(model)
-    # saved with its weights beside it, as the exporter left them: the converter's pack_graph then embeds them or
-    # gathers them into the package's one data file per graph
-    onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-              location=path.name + ".fp16.data", size_threshold=1024)
+    if weights_beside:
+        onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=path.name + ".fp16.data", size_threshold=1024)
+    else:
+        onnx.save(model, str(path))
