@@ -1,5 +1,9 @@
 package ai.ofa.image;
 
+import ai.ofa.image.webp.Vp8Decoder;
+import ai.ofa.image.webp.WebPContainer;
+import ai.ofa.image.webp.YuvToRgb;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -77,6 +81,9 @@ public final class ImageDecoder {
         if (format == Format.GIF) {
             return GifDecoder.decode(bytes, maxPixels);
         }
+        if (format == Format.WEBP) {
+            return decodeWebP(bytes);
+        }
         return read(format, bytes, bytes.length, reader -> toRgb(reader.read(0)));
     }
 
@@ -103,6 +110,52 @@ public final class ImageDecoder {
             }
             return toRgb(reader.read(0));
         });
+    }
+
+    /**
+     * WebP as Pillow 9.4 reads it (through libwebp's animation decoder, RGBA, alpha then dropped): lossy frames by the
+     * project's VP8 decoder ({@link Vp8Decoder}, bit-exact with libwebp, fancy upsampling included), lossless ones by
+     * TwelveMonkeys' VP8L reader; an animation gives its first frame on a zeroed canvas, as libwebp composes it.
+     */
+    private RgbImage decodeWebP(byte[] bytes) {
+        WebPContainer c = WebPContainer.parse(bytes);
+        long w = c.canvasWidth();
+        long h = c.canvasHeight();
+        if (w * h > maxPixels) {
+            throw new ImageDecodeException("WEBP image of " + w + "x" + h + " = " + (w * h) + " pixels exceeds the "
+                    + "limit of " + maxPixels + " pixels (decompression bomb guard; raise maxPixels to allow it)");
+        }
+        if (!c.animated()) {
+            if (c.lossy()) {
+                Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
+                return new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
+            }
+            return read(Format.WEBP, bytes, bytes.length, reader -> toRgb(reader.read(0)));
+        }
+        RgbImage frame;
+        if (c.lossy()) {
+            Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
+            frame = new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
+        } else {
+            byte[] single = simpleVp8l(bytes, c.offset(), c.length());
+            frame = read(Format.WEBP, single, bytes.length, reader -> toRgb(reader.read(0)));
+        }
+        // libwebp's animation decoder zero-fills the canvas for the first (key) frame and writes it unblended
+        byte[] canvas = new byte[(int) (w * h * 3)];
+        for (int y = 0; y < frame.height(); y++) {
+            System.arraycopy(frame.rgb(), y * frame.width() * 3, canvas, (int) (((c.frameY() + y) * w + c.frameX())
+                    * 3), frame.width() * 3);
+        }
+        return new RgbImage(canvas, (int) w, (int) h);
+    }
+
+    /** A simple-format WebP file around one VP8L bitstream (for a reader that wants a whole file). */
+    private static byte[] simpleVp8l(byte[] b, int off, int len) {
+        int padded = len + (len & 1);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(20 + padded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.put("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(12 + padded)
+                .put("WEBPVP8L".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(len).put(b, off, len);
+        return out.array();
     }
 
     private interface Decoding {

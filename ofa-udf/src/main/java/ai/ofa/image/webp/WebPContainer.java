@@ -1,0 +1,148 @@
+package ai.ofa.image.webp;
+
+/**
+ * The RIFF container of a WebP file (simple {@code VP8 }/{@code VP8L} or extended {@code VP8X}, with or without
+ * {@code ANIM}/{@code ANMF} frames), read without decoding pixels: canvas size, where the first frame's bitstream is,
+ * whether it is lossy or lossless, and its offset on the canvas. A file whose RIFF or chunk sizes run past its end is
+ * refused as truncated: libwebp's demuxer, through which Pillow reads every WebP, refuses it too.
+ *
+ * <pre>{@code WebPContainer c = WebPContainer.parse(bytes); if (c.lossy()) { ... c.offset(), c.length() ... }}</pre>
+ *
+ * @param canvasWidth  the image size Pillow reports (the VP8X canvas, else the bitstream's)
+ * @param canvasHeight see canvasWidth
+ * @param lossy        the first frame is VP8 (else VP8L)
+ * @param offset       start of the first frame's VP8/VP8L payload in the file
+ * @param length       its length in bytes
+ * @param frameX       the first frame's position on the canvas (non-zero only in animations)
+ * @param frameY       see frameX
+ * @param animated     the file holds an ANMF animation
+ */
+public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, int offset, int length, int frameX,
+                            int frameY, boolean animated) {
+    private static final int ANIMATION_FLAG = 0x02;
+
+    private static int le32(byte[] b, int o) {
+        return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (b[o + 3] & 0xff) << 24;
+    }
+
+    private static int le24(byte[] b, int o) {
+        return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16;
+    }
+
+    private static String fourcc(byte[] b, int o) {
+        return new String(b, o, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    public static WebPContainer parse(byte[] b) {
+        if (b.length < 12 || !fourcc(b, 0).equals("RIFF") || !fourcc(b, 8).equals("WEBP")) {
+            throw new WebPException("Not a WebP file: no RIFF/WEBP header");
+        }
+        long riff = le32(b, 4) & 0xffffffffL;
+        if (riff < 12) {
+            throw new WebPException("Corrupt WebP: RIFF size " + riff + " is below the minimum of 12");
+        }
+        if (riff + 8 > b.length) {
+            throw new WebPException("Truncated WebP: the RIFF header declares " + (riff + 8) + " bytes, the file has "
+                    + b.length);
+        }
+        int end = (int) (riff + 8);
+        int pos = 12;
+        Chunk first = chunk(b, pos, end);
+        switch (first.tag) {
+            case "VP8 ", "VP8L" -> {
+                int[] wh = bitstreamSize(b, first);
+                return new WebPContainer(wh[0], wh[1], first.tag.equals("VP8 "), first.data, first.size, 0, 0, false);
+            }
+            case "VP8X" -> {
+                if (first.size < 10) {
+                    throw new WebPException("Corrupt WebP: VP8X chunk of " + first.size + " bytes (want 10)");
+                }
+                int flags = b[first.data] & 0xff;
+                int cw = le24(b, first.data + 4) + 1;
+                int ch = le24(b, first.data + 7) + 1;
+                boolean animated = (flags & ANIMATION_FLAG) != 0;
+                pos = first.next;
+                while (pos < end) {
+                    Chunk c = chunk(b, pos, end);
+                    if (animated && c.tag.equals("ANMF")) {
+                        return firstFrame(b, c, cw, ch);
+                    }
+                    if (!animated && (c.tag.equals("VP8 ") || c.tag.equals("VP8L"))) {
+                        int[] wh = bitstreamSize(b, c);
+                        if (wh[0] != cw || wh[1] != ch) {
+                            throw new WebPException("Corrupt WebP: the VP8X canvas is " + cw + "x" + ch
+                                    + " but the image is " + wh[0] + "x" + wh[1]);
+                        }
+                        return new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, 0, 0, false);
+                    }
+                    pos = c.next;
+                }
+                throw new WebPException("Corrupt WebP: no " + (animated ? "ANMF frame" : "VP8/VP8L image")
+                        + " chunk after VP8X");
+            }
+            default -> throw new WebPException("Corrupt WebP: first chunk is '" + first.tag
+                    + "', expected VP8, VP8L or VP8X");
+        }
+    }
+
+    private static WebPContainer firstFrame(byte[] b, Chunk anmf, int cw, int ch) {
+        if (anmf.size < 16) {
+            throw new WebPException("Corrupt WebP: ANMF chunk of " + anmf.size + " bytes (want >= 16)");
+        }
+        int fx = 2 * le24(b, anmf.data);
+        int fy = 2 * le24(b, anmf.data + 3);
+        int fw = le24(b, anmf.data + 6) + 1;
+        int fh = le24(b, anmf.data + 9) + 1;
+        if (fx + fw > cw || fy + fh > ch) {
+            throw new WebPException("Corrupt WebP: the first frame " + fw + "x" + fh + " at (" + fx + ", " + fy
+                    + ") does not fit the " + cw + "x" + ch + " canvas");
+        }
+        int pos = anmf.data + 16;
+        int end = anmf.data + anmf.size;
+        while (pos < end) {
+            Chunk c = chunk(b, pos, end);
+            if (c.tag.equals("VP8 ") || c.tag.equals("VP8L")) {
+                int[] wh = bitstreamSize(b, c);
+                if (wh[0] != fw || wh[1] != fh) {
+                    throw new WebPException("Corrupt WebP: the first frame is declared " + fw + "x" + fh
+                            + " but its image is " + wh[0] + "x" + wh[1]);
+                }
+                return new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, fx, fy, true);
+            }
+            pos = c.next;
+        }
+        throw new WebPException("Corrupt WebP: the first ANMF frame holds no VP8/VP8L image");
+    }
+
+    private static int[] bitstreamSize(byte[] b, Chunk c) {
+        if (c.tag.equals("VP8 ")) {
+            return Vp8Decoder.size(b, c.data, c.size);
+        }
+        if (c.size < 5 || (b[c.data] & 0xff) != 0x2f) {
+            throw new WebPException("Corrupt WebP: VP8L chunk without its 0x2f signature");
+        }
+        int bits = le32(b, c.data + 1);
+        if ((bits >>> 29) != 0) {
+            throw new WebPException("Corrupt WebP: VP8L version " + (bits >>> 29) + " (only 0 is defined)");
+        }
+        return new int[]{(bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1};
+    }
+
+    private record Chunk(String tag, int data, int size, int next) {
+    }
+
+    private static Chunk chunk(byte[] b, int pos, int end) {
+        if (pos + 8 > end) {
+            throw new WebPException("Truncated WebP: a chunk header at byte " + pos + " runs past the end (" + end
+                    + " bytes)");
+        }
+        String tag = fourcc(b, pos);
+        long size = le32(b, pos + 4) & 0xffffffffL;
+        if (pos + 8 + size > end) {
+            throw new WebPException("Truncated WebP: chunk '" + tag.trim() + "' at byte " + pos + " declares " + size
+                    + " bytes, only " + (end - pos - 8) + " remain");
+        }
+        long next = pos + 8 + size + (size & 1);
+        return new Chunk(tag, pos + 8, (int) size, (int) Math.min(next, end));
+    }
+}
