@@ -130,7 +130,7 @@ public final class ImageDecoder {
                 Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
                 return new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
             }
-            return read(Format.WEBP, bytes, bytes.length, reader -> toRgb(reader.read(0)));
+            return decodeVp8l(bytes, bytes.length);
         }
         RgbImage frame;
         if (c.lossy()) {
@@ -138,7 +138,7 @@ public final class ImageDecoder {
             frame = new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
         } else {
             byte[] single = simpleVp8l(bytes, c.offset(), c.length());
-            frame = read(Format.WEBP, single, bytes.length, reader -> toRgb(reader.read(0)));
+            frame = decodeVp8l(single, bytes.length);
         }
         // libwebp's animation decoder zero-fills the canvas for the first (key) frame and writes it unblended
         byte[] canvas = new byte[(int) (w * h * 3)];
@@ -147,6 +147,43 @@ public final class ImageDecoder {
                     * 3), frame.width() * 3);
         }
         return new RgbImage(canvas, (int) w, (int) h);
+    }
+
+    /**
+     * How many bytes past the end TwelveMonkeys' VP8L reader asks for on a complete file (its bit reader refills
+     * ahead; 13 to 32 measured on cwebp/img2webp/webpmux files). A cut file makes it ask for thousands.
+     */
+    static final int VP8L_READ_AHEAD = 64;
+
+    /**
+     * Lossless WebP through TwelveMonkeys' VP8L reader, which pads a cut bitstream with zeros rather than failing:
+     * reads far past the end of the data are the truncation libwebp (and so Pillow) refuses. A cut within the last
+     * few bytes can go unseen (the read-ahead hides it), where libwebp's exact bit count would catch it.
+     */
+    private RgbImage decodeVp8l(byte[] file, int fileBytes) {
+        List<String> failures = new ArrayList<>();
+        for (ImageReader reader : readers(Format.WEBP)) {
+            EofTrackingInput in = new EofTrackingInput(file);
+            try {
+                reader.setInput(in, true, true);
+                RgbImage img = toRgb(reader.read(0));
+                if (in.bytesPastEnd() > VP8L_READ_AHEAD) {
+                    throw new ImageDecodeException("Truncated lossless WebP (" + fileBytes + " bytes): the VP8L data "
+                            + "ends before the image does (the reader asked for " + in.bytesPastEnd()
+                            + " bytes past its end); "
+                            + "Pillow refuses it too");
+                }
+                return img;
+            } catch (ImageDecodeException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                failures.add(reader.getClass().getSimpleName() + ": " + e);
+            } finally {
+                reader.dispose();
+            }
+        }
+        throw new ImageDecodeException("Corrupt lossless WebP (" + fileBytes + " bytes): " + String.join("; ",
+                failures));
     }
 
     /** A simple-format WebP file around one VP8L bitstream (for a reader that wants a whole file). */

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Real image files that neither Pillow nor this project wrote (Debian's wallpapers, artwork, ImageMagick's
  * documentation images, scikit-image's samples), variants of them made by libjpeg-turbo's tools, ImageMagick and
  * cwebp (ICC profiles, EXIF orientation, progressive, restart markers, subsampling, RGB/grey/YCCK JPEG, 16-bit,
- * palette and interlaced PNG, GIF, BMP, WebP) and truncated copies, each decoded and resized to 480 and 512 by the
+ * palette and interlaced PNG, GIF, BMP, WebP lossy/lossless/alpha/animated) and truncated or corrupted copies, each decoded and resized to 480 and 512 by the
  * project and by Pillow 9.4 ({@code ofa_export.real_images}). Where Pillow raises, the decoder must raise; where it
  * decodes, the bytes must be equal, or within a bound named per format with its reason. Prints a table per format.
  */
@@ -32,10 +32,10 @@ class RealImageFilesTest {
     static final Map<String, Integer> BOUNDS = Map.of();
 
     /**
-     * Formats whose mismatches are printed but do not fail yet, each with its reason. WEBP: lossy files go through
-     * TwelveMonkeys' VP8 decoder, whose chroma upsampling is not libwebp's; a decoder of the project's own replaces it.
+     * Formats whose mismatches are printed but do not fail yet, each with its reason. None: lossy WebP, the last one,
+     * now goes through the project's own VP8 decoder, bit-exact with libwebp.
      */
-    static final Map<String, String> KNOWN_GAPS = Map.of("WEBP", "lossy WebP through TwelveMonkeys' VP8 decoder");
+    static final Map<String, String> KNOWN_GAPS = Map.of();
 
     @Test
     void everyRealFileDecodesAndResizesAsPillowDoes() throws Exception {
@@ -127,6 +127,10 @@ class RealImageFilesTest {
         requireAtLeast(cases, "imagemagick-ycck", 2);
         requireAtLeast(cases, "truncated-", 50);
         requireAtLeast(cases, "gif-", 12);
+        requireAtLeast(cases, "cwebp-lossy-", 30);
+        requireAtLeast(cases, "cwebp-lossless-", 6);
+        requireAtLeast(cases, "webp-animation-", 5);
+        requireAtLeast(cases, "crafted-webp-", 20);
         assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " cases differ from Pillow:\n"
                 + String.join("\n", failures));
     }
