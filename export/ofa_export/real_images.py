@@ -7,7 +7,8 @@ renders; JPEG baseline and progressive, some with ICC profiles, PNG of every col
 ImageMagick's documentation images (GIF, PNG, JPEG) and scikit-image's sample data. Variants that the packages do
 not hold are made from those files by other programs: libjpeg-turbo's ``jpegtran``/``cjpeg`` (progressive, restart
 markers, chroma subsampling, RGB and grey JPEG), ImageMagick (YCCK and 16-bit PNG, palettes, Adam7, GIF, BMP),
-``cwebp`` (WebP), and byte-level splicing of ICC profiles (from icc-profiles-free, colord and Ghostscript) and EXIF
+``cwebp``/``img2webp``/``webpmux`` (lossy, alpha, lossless and animated WebP over libwebp's coding options;
+see ``webp_variants``), and byte-level splicing of ICC profiles (from icc-profiles-free, colord and Ghostscript) and EXIF
 orientation markers into the original bytes, so the compressed data stays the original encoder's. Truncated copies
 of several of them are cases too, and GIFs crafted byte by byte for decoder branches that real files rarely take
 (early end codes, missing trailers, indices past the palette); for those, only Pillow's output is the reference.

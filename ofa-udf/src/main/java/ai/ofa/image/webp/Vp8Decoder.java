@@ -1,10 +1,12 @@
 package ai.ofa.image.webp;
 
 /**
- * Decoder of a VP8 key frame (the payload of a lossy WebP's {@code VP8 } chunk, RFC 6386) into its Y, U and V planes,
- * bit-exact with libwebp 1.2 (the library Pillow links): the same header checks, token and mode parsing, dequantisation,
- * inverse WHT/DCT, intra prediction and simple/normal loop filter, and the same "data ended early" errors. Planes are
- * macroblock-aligned; {@link Yuv#width()} x {@link Yuv#height()} is the visible part.
+ * Decoder of a VP8 key frame (the payload of a lossy WebP's {@code VP8 } chunk, RFC 6386) into its Y, U and V
+ * planes, bit-exact with libwebp 1.2 (the library Pillow links): the same header checks, token and mode parsing,
+ * dequantisation, inverse WHT/DCT, intra prediction and simple/normal loop filter, and the same "data ended early"
+ * errors. The loop filter runs once the whole frame is reconstructed, in macroblock order: prediction reads unfiltered
+ * pixels, so this equals libwebp's row-delayed filtering. Planes are macroblock-aligned; {@link Yuv#width()} x
+ * {@link Yuv#height()} is the visible part.
  *
  * <pre>{@code Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, chunkOffset, chunkLength);}</pre>
  */

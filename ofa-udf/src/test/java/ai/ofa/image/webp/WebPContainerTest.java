@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Container and frame-header checks on crafted files (the pixel path is compared with Pillow by RealImageFilesTest). */
+/** Container and frame-header checks on crafted files (RealImageFilesTest compares the pixels with Pillow's). */
 class WebPContainerTest {
     /** A simple-format lossy file: RIFF, a VP8 chunk with a key-frame header of w x h and {@code payload} bytes. */
     static byte[] vp8File(int w, int h, int partitionLength, int payload) {
