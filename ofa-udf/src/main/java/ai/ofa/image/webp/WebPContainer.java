@@ -20,6 +20,8 @@ package ai.ofa.image.webp;
 public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, int offset, int length, int frameX,
                             int frameY, boolean animated) {
     private static final int ANIMATION_FLAG = 0x02;
+    /** Animation, XMP, EXIF, alpha, ICC: the VP8X flags libwebp accepts. */
+    private static final int VALID_FLAGS = 0x02 | 0x04 | 0x08 | 0x10 | 0x20;
 
     private static int le32(byte[] b, int o) {
         return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (b[o + 3] & 0xff) << 24;
@@ -51,6 +53,7 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
         switch (first.tag) {
             case "VP8 ", "VP8L" -> {
                 int[] wh = bitstreamSize(b, first);
+                checkRest(b, first.next, end);
                 return new WebPContainer(wh[0], wh[1], first.tag.equals("VP8 "), first.data, first.size, 0, 0, false);
             }
             case "VP8X" -> {
@@ -58,27 +61,60 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
                     throw new WebPException("Corrupt WebP: VP8X chunk of " + first.size + " bytes (want 10)");
                 }
                 int flags = b[first.data] & 0xff;
+                if ((flags & ~VALID_FLAGS) != 0) {
+                    throw new WebPException(String.format("Corrupt WebP: VP8X flags 0x%02x set undefined bits", flags));
+                }
                 int cw = le24(b, first.data + 4) + 1;
                 int ch = le24(b, first.data + 7) + 1;
+                if ((long) cw * ch >= 1L << 32) {
+                    throw new WebPException("Corrupt WebP: VP8X canvas " + cw + "x" + ch + " is too large");
+                }
                 boolean animated = (flags & ANIMATION_FLAG) != 0;
-                pos = first.next;
-                while (pos < end) {
+                WebPContainer found = null;
+                boolean anim = false;
+                // every chunk is walked, as libwebp's demuxer does: one that runs past the RIFF end fails the file
+                for (pos = first.next; pos < end; ) {
                     Chunk c = chunk(b, pos, end);
-                    if (animated && c.tag.equals("ANMF")) {
-                        return firstFrame(b, c, cw, ch);
-                    }
-                    if (!animated && (c.tag.equals("VP8 ") || c.tag.equals("VP8L"))) {
-                        int[] wh = bitstreamSize(b, c);
-                        if (wh[0] != cw || wh[1] != ch) {
-                            throw new WebPException("Corrupt WebP: the VP8X canvas is " + cw + "x" + ch
-                                    + " but the image is " + wh[0] + "x" + wh[1]);
+                    switch (c.tag) {
+                        case "VP8X" -> throw new WebPException("Corrupt WebP: a second VP8X chunk at byte " + pos);
+                        case "ANIM" -> {
+                            if (c.size < 6) {
+                                throw new WebPException("Corrupt WebP: ANIM chunk of " + c.size + " bytes (want 6)");
+                            }
+                            anim = true;
                         }
-                        return new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, 0, 0, false);
+                        case "ANMF" -> {
+                            if (!anim) {
+                                throw new WebPException("Corrupt WebP: an ANMF frame before the ANIM chunk");
+                            }
+                            if (found == null && animated) {
+                                found = firstFrame(b, c, cw, ch);
+                            }
+                        }
+                        case "ALPH", "VP8 ", "VP8L" -> {
+                            if (animated || anim) {
+                                throw new WebPException("Corrupt WebP: a " + c.tag.trim() + " chunk outside the "
+                                        + "frames of an animation");
+                            }
+                            if (found == null && !c.tag.equals("ALPH")) {
+                                int[] wh = bitstreamSize(b, c);
+                                if (wh[0] != cw || wh[1] != ch) {
+                                    throw new WebPException("Corrupt WebP: the VP8X canvas is " + cw + "x" + ch
+                                            + " but the image is " + wh[0] + "x" + wh[1]);
+                                }
+                                found = new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, 0, 0, false);
+                            }
+                        }
+                        default -> {
+                        }
                     }
                     pos = c.next;
                 }
-                throw new WebPException("Corrupt WebP: no " + (animated ? "ANMF frame" : "VP8/VP8L image")
-                        + " chunk after VP8X");
+                if (found == null) {
+                    throw new WebPException("Corrupt WebP: no " + (animated ? "ANMF frame" : "VP8/VP8L image")
+                            + " chunk after VP8X");
+                }
+                return found;
             }
             default -> throw new WebPException("Corrupt WebP: first chunk is '" + first.tag
                     + "', expected VP8, VP8L or VP8X");
@@ -93,25 +129,39 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
         int fy = 2 * le24(b, anmf.data + 3);
         int fw = le24(b, anmf.data + 6) + 1;
         int fh = le24(b, anmf.data + 9) + 1;
-        if (fx + fw > cw || fy + fh > ch) {
-            throw new WebPException("Corrupt WebP: the first frame " + fw + "x" + fh + " at (" + fx + ", " + fy
-                    + ") does not fit the " + cw + "x" + ch + " canvas");
+        if ((long) fw * fh >= 1L << 32) {
+            throw new WebPException("Corrupt WebP: the first frame is declared " + fw + "x" + fh + ", too large");
         }
         int pos = anmf.data + 16;
         int end = anmf.data + anmf.size;
         while (pos < end) {
             Chunk c = chunk(b, pos, end);
             if (c.tag.equals("VP8 ") || c.tag.equals("VP8L")) {
+                // libwebp's demuxer takes the frame size from the bitstream, not from the ANMF header
                 int[] wh = bitstreamSize(b, c);
-                if (wh[0] != fw || wh[1] != fh) {
-                    throw new WebPException("Corrupt WebP: the first frame is declared " + fw + "x" + fh
-                            + " but its image is " + wh[0] + "x" + wh[1]);
+                if (fx + wh[0] > cw || fy + wh[1] > ch) {
+                    throw new WebPException("Corrupt WebP: the first frame " + wh[0] + "x" + wh[1] + " at (" + fx
+                            + ", " + fy + ") does not fit the " + cw + "x" + ch + " canvas");
                 }
                 return new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, fx, fy, true);
             }
             pos = c.next;
         }
         throw new WebPException("Corrupt WebP: the first ANMF frame holds no VP8/VP8L image");
+    }
+
+    /**
+     * The chunks after a simple file's image: libwebp's demuxer reads on while 8 or more bytes remain and fails on a
+     * chunk that runs past the RIFF end; an unknown chunk ends its reading.
+     */
+    private static void checkRest(byte[] b, int pos, int end) {
+        while (end - pos >= 8) {
+            Chunk c = chunk(b, pos, end);
+            if (!c.tag.equals("VP8 ") && !c.tag.equals("VP8L") && !c.tag.equals("ALPH")) {
+                return;
+            }
+            pos = c.next;
+        }
     }
 
     private static int[] bitstreamSize(byte[] b, Chunk c) {
@@ -138,7 +188,7 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
         }
         String tag = fourcc(b, pos);
         long size = le32(b, pos + 4) & 0xffffffffL;
-        if (pos + 8 + size > end) {
+        if (pos + 8 + size + (size & 1) > end) {
             throw new WebPException("Truncated WebP: chunk '" + tag.trim() + "' at byte " + pos + " declares " + size
                     + " bytes, only " + (end - pos - 8) + " remain");
         }
