@@ -279,6 +279,16 @@ def webp_variants(base: Path, ppm: bytes, rgba_png: bytes, work: Path) -> list[t
         d[i] ^= 0xFF
         out.append((str(base), f"crafted-webp-corrupt-header-{k}", bytes(d)))
     out.append((str(base), "crafted-webp-trailing-bytes", lossy + b"trailing garbage"))
+    # random byte changes, half of them in the first 80 bytes (RIFF, VP8X, ANIM/ANMF, ALPH and frame headers)
+    sources = [next(d for _, name, d in out if name == v) for v in
+               ("cwebp-lossy-size-17x9", "cwebp-lossy-q10", "cwebp-lossy-alpha-q10", "img2webp-animation-lossy",
+                "cwebp-lossy-simple-filter-f80")]
+    for k in range(40):
+        d = bytearray(sources[k % len(sources)])
+        for _ in range(rnd.choice([1, 1, 2, 5])):
+            i = rnd.randrange(12, min(len(d), 80)) if rnd.random() < 0.5 else rnd.randrange(12, len(d))
+            d[i] = rnd.randrange(256)
+        out.append((str(base), f"crafted-webp-random-bytes-{k}", bytes(d)))
     for v in ("cwebp-lossy-alpha-q10", "cwebp-lossless-alpha", "img2webp-animation-lossy"):
         b = next(d for _, name, d in out if name == v)
         for pct in (50, 95):

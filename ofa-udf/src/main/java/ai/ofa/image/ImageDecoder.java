@@ -128,6 +128,7 @@ public final class ImageDecoder {
         if (!c.animated()) {
             if (c.lossy()) {
                 Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
+                checkAlpha(bytes, c, yuv.width(), yuv.height());
                 return new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
             }
             return decodeVp8l(bytes, bytes.length);
@@ -135,6 +136,7 @@ public final class ImageDecoder {
         RgbImage frame;
         if (c.lossy()) {
             Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
+            checkAlpha(bytes, c, yuv.width(), yuv.height());
             frame = new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
         } else {
             byte[] single = simpleVp8l(bytes, c.offset(), c.length());
@@ -184,6 +186,48 @@ public final class ImageDecoder {
         }
         throw new ImageDecodeException("Corrupt lossless WebP (" + fileBytes + " bytes): " + String.join("; ",
                 failures));
+    }
+
+    /**
+     * The ALPH plane of a lossy frame is not part of the RGB result, but libwebp decodes it with the frame and a bad
+     * one fails the whole image in Pillow; so it is checked: its header as libwebp's ALPHInit checks it, the raw
+     * plane's size, and a lossless plane decoded (through the same VP8L reader, given a VP8L header of the frame size).
+     */
+    private void checkAlpha(byte[] bytes, WebPContainer c, int w, int h) {
+        if (c.alphaOffset() < 0) {
+            return;
+        }
+        if (c.alphaLength() < 1) {
+            throw new ImageDecodeException("Corrupt WebP: empty ALPH chunk");
+        }
+        int head = bytes[c.alphaOffset()] & 0xff;
+        int method = head & 3;
+        int preprocessing = (head >> 4) & 3;
+        if (method > 1 || preprocessing > 1 || (head >> 6) != 0) {
+            throw new ImageDecodeException(String.format("Corrupt WebP: ALPH header 0x%02x (compression %d, "
+                    + "pre-processing %d; allowed 0-1 each, reserved bits 0)", head, method, preprocessing));
+        }
+        int data = c.alphaLength() - 1;
+        if (method == 0) {
+            if (data < (long) w * h) {
+                throw new ImageDecodeException("Corrupt WebP: raw ALPH plane of " + data + " bytes for " + w + "x" + h
+                        + " pixels");
+            }
+            return;
+        }
+        byte[] stream = new byte[5 + data];
+        int bits = (w - 1) | (h - 1) << 14;
+        stream[0] = 0x2f;
+        for (int i = 0; i < 4; i++) {
+            stream[1 + i] = (byte) (bits >>> (8 * i));
+        }
+        System.arraycopy(bytes, c.alphaOffset() + 1, stream, 5, data);
+        try {
+            decodeVp8l(simpleVp8l(stream, 0, stream.length), bytes.length);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException("Corrupt WebP: its lossless ALPH plane does not decode (" + e.getMessage()
+                    + "); Pillow, which decodes RGBA, refuses the file");
+        }
     }
 
     /** A simple-format WebP file around one VP8L bitstream (for a reader that wants a whole file). */

@@ -16,10 +16,13 @@ package ai.ofa.image.webp;
  * @param frameX       the first frame's position on the canvas (non-zero only in animations)
  * @param frameY       see frameX
  * @param animated     the file holds an ANMF animation
+ * @param alphaOffset  start of the first frame's ALPH payload (lossy frames with alpha), else -1
+ * @param alphaLength  its length in bytes
  */
 public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, int offset, int length, int frameX,
-                            int frameY, boolean animated) {
+                            int frameY, boolean animated, int alphaOffset, int alphaLength) {
     private static final int ANIMATION_FLAG = 0x02;
+    private static final int ALPHA_FLAG = 0x10;
     /** Animation, XMP, EXIF, alpha, ICC: the VP8X flags libwebp accepts. */
     private static final int VALID_FLAGS = 0x02 | 0x04 | 0x08 | 0x10 | 0x20;
 
@@ -54,7 +57,8 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
             case "VP8 ", "VP8L" -> {
                 int[] wh = bitstreamSize(b, first);
                 checkRest(b, first.next, end);
-                return new WebPContainer(wh[0], wh[1], first.tag.equals("VP8 "), first.data, first.size, 0, 0, false);
+                return new WebPContainer(wh[0], wh[1], first.tag.equals("VP8 "), first.data, first.size, 0, 0, false,
+                        -1, 0);
             }
             case "VP8X" -> {
                 if (first.size < 10) {
@@ -72,6 +76,7 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
                 boolean animated = (flags & ANIMATION_FLAG) != 0;
                 WebPContainer found = null;
                 boolean anim = false;
+                Chunk alph = null;
                 // every chunk is walked, as libwebp's demuxer does: one that runs past the RIFF end fails the file
                 for (pos = first.next; pos < end; ) {
                     Chunk c = chunk(b, pos, end);
@@ -96,13 +101,19 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
                                 throw new WebPException("Corrupt WebP: a " + c.tag.trim() + " chunk outside the "
                                         + "frames of an animation");
                             }
+                            if (found == null && c.tag.equals("ALPH") && alph == null) {
+                                alph = c;
+                            }
                             if (found == null && !c.tag.equals("ALPH")) {
                                 int[] wh = bitstreamSize(b, c);
                                 if (wh[0] != cw || wh[1] != ch) {
                                     throw new WebPException("Corrupt WebP: the VP8X canvas is " + cw + "x" + ch
                                             + " but the image is " + wh[0] + "x" + wh[1]);
                                 }
-                                found = new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, 0, 0, false);
+                                // the demuxer drops an ALPH chunk that the VP8X flags do not announce
+                                boolean alpha = alph != null && c.tag.equals("VP8 ") && (flags & ALPHA_FLAG) != 0;
+                                found = new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, 0, 0, false,
+                                        alpha ? alph.data : -1, alpha ? alph.size : 0);
                             }
                         }
                         default -> {
@@ -134,8 +145,12 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
         }
         int pos = anmf.data + 16;
         int end = anmf.data + anmf.size;
+        Chunk alph = null;
         while (pos < end) {
             Chunk c = chunk(b, pos, end);
+            if (c.tag.equals("ALPH") && alph == null) {
+                alph = c;
+            }
             if (c.tag.equals("VP8 ") || c.tag.equals("VP8L")) {
                 // libwebp's demuxer takes the frame size from the bitstream, not from the ANMF header
                 int[] wh = bitstreamSize(b, c);
@@ -143,7 +158,9 @@ public record WebPContainer(int canvasWidth, int canvasHeight, boolean lossy, in
                     throw new WebPException("Corrupt WebP: the first frame " + wh[0] + "x" + wh[1] + " at (" + fx
                             + ", " + fy + ") does not fit the " + cw + "x" + ch + " canvas");
                 }
-                return new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, fx, fy, true);
+                boolean alpha = alph != null && c.tag.equals("VP8 ");
+                return new WebPContainer(cw, ch, c.tag.equals("VP8 "), c.data, c.size, fx, fy, true,
+                        alpha ? alph.data : -1, alpha ? alph.size : 0);
             }
             pos = c.next;
         }
