@@ -16,8 +16,9 @@ class WebPContainerTest {
     /** A simple-format lossy file: RIFF, a VP8 chunk with a key-frame header of w x h and {@code payload} bytes. */
     static byte[] vp8File(int w, int h, int partitionLength, int payload) {
         int chunk = 10 + payload;
-        ByteBuffer b = ByteBuffer.allocate(20 + chunk).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes()).putInt(12 + chunk).put("WEBPVP8 ".getBytes()).putInt(chunk);
+        int padded = chunk + (chunk & 1);
+        ByteBuffer b = ByteBuffer.allocate(20 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes()).putInt(12 + padded).put("WEBPVP8 ".getBytes()).putInt(chunk);
         int tag = (partitionLength << 5) | (1 << 4);   // key frame, profile 0, shown
         b.put((byte) tag).put((byte) (tag >> 8)).put((byte) (tag >> 16));
         b.put((byte) 0x9d).put((byte) 0x01).put((byte) 0x2a).putShort((short) w).putShort((short) h);
@@ -46,6 +47,11 @@ class WebPContainerTest {
     @Test
     void truncationAndCorruptionAreNamed() {
         byte[] ok = vp8File(64, 64, 30, 200);
+        byte[] unpadded = vp8File(64, 64, 30, 201);
+        unpadded = java.util.Arrays.copyOf(unpadded, unpadded.length - 1);
+        unpadded[4]--;
+        String pad = refusal(unpadded);
+        assertTrue(pad.contains("declares 211 bytes"), pad);
         String cut = refusal(java.util.Arrays.copyOf(ok, 100));
         assertTrue(cut.contains("Truncated WebP") && cut.contains("declares 230 bytes, the file has 100"), cut);
         String partition = refusal(vp8File(64, 64, 500, 200));
