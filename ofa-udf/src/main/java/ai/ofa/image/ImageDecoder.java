@@ -20,9 +20,10 @@ import java.util.List;
 
 /**
  * Safe decoding of encoded image bytes to 8-bit RGB, matching Pillow's {@code Image.open(...).convert('RGB')}:
- * JPEG (baseline, progressive, CMYK), PNG (palette, alpha, grey, 16-bit), GIF (first frame), BMP, WebP. The format
- * is sniffed from the magic bytes; the pixel count is checked from the header BEFORE any pixel is decoded, so a
- * decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does; a file
+ * JPEG (baseline, progressive, CMYK), PNG (palette, alpha, grey, 16-bit), GIF (first frame), BMP, WebP (lossy through
+ * the project's libwebp-exact VP8 decoder in {@code ai.ofa.image.webp}, lossless, alpha, first frame of animations).
+ * The format is sniffed from the magic bytes; the pixel count is checked from the header BEFORE any pixel is
+ * decoded, so a decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does; a file
  * whose data ends before its image does is refused (Pillow: "image file is truncated"), never returned half grey.
  *
  * <pre>{@code RgbImage img = new ImageDecoder().decode(bytes);   // or new ImageDecoder(maxPixels)}</pre>
@@ -82,7 +83,14 @@ public final class ImageDecoder {
             return GifDecoder.decode(bytes, maxPixels);
         }
         if (format == Format.WEBP) {
-            return decodeWebP(bytes);
+            try {
+                return decodeWebP(bytes);
+            } catch (ImageDecodeException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // a bitstream no check above foresaw must still be one bad row, never a failed task
+                throw new ImageDecodeException("Corrupt WEBP image (" + bytes.length + " bytes): " + e, e);
+            }
         }
         return read(format, bytes, bytes.length, reader -> toRgb(reader.read(0)));
     }
