@@ -7,7 +7,8 @@ renders; JPEG baseline and progressive, some with ICC profiles, PNG of every col
 ImageMagick's documentation images (GIF, PNG, JPEG) and scikit-image's sample data. Variants that the packages do
 not hold are made from those files by other programs: libjpeg-turbo's ``jpegtran``/``cjpeg`` (progressive, restart
 markers, chroma subsampling, RGB and grey JPEG), ImageMagick (YCCK and 16-bit PNG, palettes, Adam7, GIF, BMP),
-``cwebp`` (WebP), and byte-level splicing of ICC profiles (from icc-profiles-free, colord and Ghostscript) and EXIF
+``cwebp``/``img2webp``/``webpmux`` (lossy, alpha, lossless and animated WebP over libwebp's coding options;
+see ``webp_variants``), and byte-level splicing of ICC profiles (from icc-profiles-free, colord and Ghostscript) and EXIF
 orientation markers into the original bytes, so the compressed data stays the original encoder's. Truncated copies
 of several of them are cases too, and GIFs crafted byte by byte for decoder branches that real files rarely take
 (early end codes, missing trailers, indices past the palette); for those, only Pillow's output is the reference.
@@ -24,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -41,7 +43,7 @@ SOURCES = [
 ]
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 ICC_DIRS = ["/usr/share/color/icc"]
-TOOLS = ["jpegtran", "cjpeg", "convert", "cwebp"]
+TOOLS = ["jpegtran", "cjpeg", "convert", "cwebp", "img2webp", "webpmux"]
 SIZES = [480, 512]
 PIXELS_KEPT = 1_500_000
 HERE = Path(__file__).resolve()
@@ -190,6 +192,107 @@ def variants(files: list[tuple[str, Path]], work: Path) -> list[tuple[str, str, 
         src.write_bytes(rgba_png)
         run("cwebp", "-quiet", "-q", "80", str(src), "-o", str(dst))
         out.append((str(base), "cwebp-lossy-alpha", dst.read_bytes()))
+    out.extend(webp_variants(base, ppm, rgba_png, work))
+    return out
+
+
+def webp_variants(base: Path, ppm: bytes, rgba_png: bytes, work: Path) -> list[tuple[str, str, bytes]]:
+    """WebP from libwebp's own tools over the branches of its decoder: cwebp quality, filter, segment and
+    upsampling-relevant settings, odd sizes, alpha (ALPH) coding, lossless, animations (img2webp, webpmux with an
+    offset first frame); copies truncated with their RIFF and chunk sizes patched (so only the VP8 partitions run
+    short) and copies with flipped bytes in the token data (libwebp decodes those to garbage, which must be the
+    same garbage) or in the frame header."""
+    out = []
+    with tempfile.TemporaryDirectory(dir=work) as t:
+        t = Path(t)
+
+        def source(name: str, geometry: str, png: bytes | None = None) -> Path:
+            f = t / name
+            f.write_bytes(run("convert", "png:-" if png else "ppm:-", "-resize", geometry, f"{f.suffix[1:]}:-",
+                              stdin=png if png else ppm))
+            return f
+
+        def cwebp(src: Path, *args: str) -> bytes:
+            dst = t / "out.webp"
+            run("cwebp", "-quiet", *args, str(src), "-o", str(dst))
+            return dst.read_bytes()
+        mid = source("mid.ppm", "401x263!")
+        for name, args in [("q10", ["-q", "10"]), ("q50", ["-q", "50"]), ("q95", ["-q", "95"]),
+                           ("q100-m6", ["-q", "100", "-m", "6"]), ("m0", ["-q", "60", "-m", "0"]),
+                           ("sharp-yuv", ["-q", "70", "-sharp_yuv"]), ("f0-no-filter", ["-q", "50", "-f", "0"]),
+                           ("f100-sharpness7", ["-q", "30", "-f", "100", "-sharpness", "7"]),
+                           ("simple-filter-f80", ["-q", "40", "-nostrong", "-f", "80"]),
+                           ("sns0-segments1", ["-q", "50", "-sns", "0", "-segments", "1"]),
+                           ("sns100-segments4", ["-q", "50", "-sns", "100", "-segments", "4"]),
+                           ("autofilter", ["-q", "45", "-af"]), ("partition-limit", ["-q", "90", "-partition_limit",
+                                                                                     "100"]),
+                           ("preset-text", ["-preset", "text", "-q", "60"]),
+                           ("preset-drawing", ["-preset", "drawing", "-q", "60"])]:
+            out.append((str(base), f"cwebp-lossy-{name}", cwebp(mid, *args)))
+        for w, h in [(1, 1), (2, 2), (3, 5), (16, 16), (17, 9), (33, 1), (1, 40), (513, 257)]:
+            out.append((str(base), f"cwebp-lossy-size-{w}x{h}", cwebp(source(f"s{w}x{h}.ppm", f"{w}x{h}!"), "-q",
+                                                                     "60")))
+        alpha = source("alpha.png", "257x171!", rgba_png)
+        for name, args in [("alpha-q10", ["-q", "50", "-alpha_q", "10"]), ("alpha-exact", ["-q", "50", "-exact"]),
+                           ("alpha-method0", ["-q", "70", "-alpha_method", "0"]),
+                           ("alpha-filter-best", ["-q", "70", "-alpha_filter", "best"])]:
+            out.append((str(base), f"cwebp-lossy-{name}", cwebp(alpha, *args)))
+        for name, src, args in [("z0", mid, ["-z", "0"]), ("z9", mid, ["-z", "9"]), ("alpha", alpha, ["-lossless"]),
+                                ("alpha-exact", alpha, ["-lossless", "-exact"]),
+                                ("near-lossless-40", alpha, ["-lossless", "-near_lossless", "40"]),
+                                ("size-17x9", source("ll17.ppm", "17x9!"), ["-lossless"])]:
+            out.append((str(base), f"cwebp-lossless-{name}", cwebp(src, *args)))
+        small, big = source("small.png", "120x80!"), source("big.png", "257x171!")
+        for name, args in [("lossy", ["-lossy", "-q", "60"]), ("lossless", ["-lossless"]), ("mixed", ["-mixed"])]:
+            dst = t / "anim.webp"
+            run("img2webp", *args, str(big), str(alpha), "-o", str(dst))
+            out.append((str(base), f"img2webp-animation-{name}", dst.read_bytes()))
+        frames = []
+        for name, src, args in [("f1.webp", small, ["-q", "70"]), ("f2.webp", big, ["-q", "70"]),
+                                ("f3.webp", small, ["-lossless"])]:
+            (t / name).write_bytes(cwebp(src, *args))
+            frames.append(str(t / name))
+        for name, first in [("lossy", frames[0]), ("lossless", frames[2])]:
+            dst = t / "mux.webp"
+            run("webpmux", "-frame", first, "+100+30+20+0-b", "-frame", frames[1], "+100+0+0+0+b", "-o", str(dst))
+            out.append((str(base), f"webpmux-animation-offset-first-frame-{name}", dst.read_bytes()))
+    lossy = next(d for _, v, d in out if v == "cwebp-lossy-q95")
+    for frac in (10, 50, 90, 98):   # the container intact, the VP8 data short: the decoder itself must notice
+        d = bytearray(lossy[:20 + (len(lossy) - 20) * frac // 100])
+        d[4:8] = (len(d) - 8).to_bytes(4, "little")
+        d[16:20] = (len(d) - 20).to_bytes(4, "little")
+        out.append((str(base), f"crafted-webp-vp8-data-cut-{frac}%", bytes(d)))
+    lossless = next(d for _, v, d in out if v == "cwebp-lossless-z9")
+    for frac in (10, 50, 90, 99):   # the same for VP8L: TwelveMonkeys pads a short bitstream with zeros
+        d = bytearray(lossless[:20 + (len(lossless) - 20) * frac // 100])
+        d[4:8] = (len(d) - 8).to_bytes(4, "little")
+        d[16:20] = (len(d) - 20).to_bytes(4, "little")
+        out.append((str(base), f"crafted-webp-vp8l-data-cut-{frac}%", bytes(d)))
+    rnd = random.Random(22)
+    for k in range(4):
+        d = bytearray(lossy)
+        for _ in range(6):
+            d[rnd.randrange(len(d) // 3, len(d))] ^= 0x5A
+        out.append((str(base), f"crafted-webp-corrupt-tokens-{k}", bytes(d)))
+    for k, i in enumerate((23, 26, 30, 35)):   # frame tag / start code / size bytes / first partition
+        d = bytearray(lossy)
+        d[i] ^= 0xFF
+        out.append((str(base), f"crafted-webp-corrupt-header-{k}", bytes(d)))
+    out.append((str(base), "crafted-webp-trailing-bytes", lossy + b"trailing garbage"))
+    # random byte changes, half of them in the first 80 bytes (RIFF, VP8X, ANIM/ANMF, ALPH and frame headers)
+    sources = [next(d for _, name, d in out if name == v) for v in
+               ("cwebp-lossy-size-17x9", "cwebp-lossy-q10", "cwebp-lossy-alpha-q10", "img2webp-animation-lossy",
+                "cwebp-lossy-simple-filter-f80")]
+    for k in range(40):
+        d = bytearray(sources[k % len(sources)])
+        for _ in range(rnd.choice([1, 1, 2, 5])):
+            i = rnd.randrange(12, min(len(d), 80)) if rnd.random() < 0.5 else rnd.randrange(12, len(d))
+            d[i] = rnd.randrange(256)
+        out.append((str(base), f"crafted-webp-random-bytes-{k}", bytes(d)))
+    for v in ("cwebp-lossy-alpha-q10", "cwebp-lossless-alpha", "img2webp-animation-lossy"):
+        b = next(d for _, name, d in out if name == v)
+        for pct in (50, 95):
+            out.append((str(base), f"crafted-webp-cut-{pct}%-{v}", b[:len(b) * pct // 100]))
     return out
 
 
@@ -227,7 +330,6 @@ def _gif_lzw(indices: list[int], min_code: int, end_code: bool = True) -> bytes:
 
 def crafted_gifs() -> list[tuple[str, bytes]]:
     """GIFs built byte by byte for the branches real files rarely take; Pillow alone says what they decode to."""
-    import random
     rnd = random.Random(1)
 
     def palette(n):

@@ -1,5 +1,9 @@
 package ai.ofa.image;
 
+import ai.ofa.image.webp.Vp8Decoder;
+import ai.ofa.image.webp.WebPContainer;
+import ai.ofa.image.webp.YuvToRgb;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -16,9 +20,10 @@ import java.util.List;
 
 /**
  * Safe decoding of encoded image bytes to 8-bit RGB, matching Pillow's {@code Image.open(...).convert('RGB')}:
- * JPEG (baseline, progressive, CMYK), PNG (palette, alpha, grey, 16-bit), GIF (first frame), BMP, WebP. The format
- * is sniffed from the magic bytes; the pixel count is checked from the header BEFORE any pixel is decoded, so a
- * decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does; a file
+ * JPEG (baseline, progressive, CMYK), PNG (palette, alpha, grey, 16-bit), GIF (first frame), BMP, WebP (lossy through
+ * the project's libwebp-exact VP8 decoder in {@code ai.ofa.image.webp}, lossless, alpha, first frame of animations).
+ * The format is sniffed from the magic bytes; the pixel count is checked from the header BEFORE any pixel is
+ * decoded, so a decompression bomb costs nothing. ICC profiles and EXIF orientation are ignored, as the reference does; a file
  * whose data ends before its image does is refused (Pillow: "image file is truncated"), never returned half grey.
  *
  * <pre>{@code RgbImage img = new ImageDecoder().decode(bytes);   // or new ImageDecoder(maxPixels)}</pre>
@@ -77,6 +82,16 @@ public final class ImageDecoder {
         if (format == Format.GIF) {
             return GifDecoder.decode(bytes, maxPixels);
         }
+        if (format == Format.WEBP) {
+            try {
+                return decodeWebP(bytes);
+            } catch (ImageDecodeException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // a bitstream no check above foresaw must still be one bad row, never a failed task
+                throw new ImageDecodeException("Corrupt WEBP image (" + bytes.length + " bytes): " + e, e);
+            }
+        }
         return read(format, bytes, bytes.length, reader -> toRgb(reader.read(0)));
     }
 
@@ -103,6 +118,133 @@ public final class ImageDecoder {
             }
             return toRgb(reader.read(0));
         });
+    }
+
+    /**
+     * WebP as Pillow 9.4 reads it (through libwebp's animation decoder, RGBA, alpha then dropped): lossy frames by the
+     * project's VP8 decoder ({@link Vp8Decoder}, bit-exact with libwebp, fancy upsampling included), lossless ones by
+     * TwelveMonkeys' VP8L reader; an animation gives its first frame on a zeroed canvas, as libwebp composes it.
+     */
+    private RgbImage decodeWebP(byte[] bytes) {
+        WebPContainer c = WebPContainer.parse(bytes);
+        long w = c.canvasWidth();
+        long h = c.canvasHeight();
+        if (w * h > maxPixels) {
+            throw new ImageDecodeException("WEBP image of " + w + "x" + h + " = " + (w * h) + " pixels exceeds the "
+                    + "limit of " + maxPixels + " pixels (decompression bomb guard; raise maxPixels to allow it)");
+        }
+        if (!c.animated()) {
+            if (c.lossy()) {
+                Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
+                checkAlpha(bytes, c, yuv.width(), yuv.height());
+                return new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
+            }
+            return decodeVp8l(bytes, bytes.length);
+        }
+        RgbImage frame;
+        if (c.lossy()) {
+            Vp8Decoder.Yuv yuv = Vp8Decoder.decode(bytes, c.offset(), c.length());
+            checkAlpha(bytes, c, yuv.width(), yuv.height());
+            frame = new RgbImage(YuvToRgb.convert(yuv), yuv.width(), yuv.height());
+        } else {
+            byte[] single = simpleVp8l(bytes, c.offset(), c.length());
+            frame = decodeVp8l(single, bytes.length);
+        }
+        // libwebp's animation decoder zero-fills the canvas for the first (key) frame and writes it unblended
+        byte[] canvas = new byte[(int) (w * h * 3)];
+        for (int y = 0; y < frame.height(); y++) {
+            System.arraycopy(frame.rgb(), y * frame.width() * 3, canvas, (int) (((c.frameY() + y) * w + c.frameX())
+                    * 3), frame.width() * 3);
+        }
+        return new RgbImage(canvas, (int) w, (int) h);
+    }
+
+    /**
+     * How many bytes past the end TwelveMonkeys' VP8L reader asks for on a complete file (its bit reader refills
+     * ahead; 13 to 32 measured on cwebp/img2webp/webpmux files). A cut file makes it ask for thousands.
+     */
+    static final int VP8L_READ_AHEAD = 64;
+
+    /**
+     * Lossless WebP through TwelveMonkeys' VP8L reader, which pads a cut bitstream with zeros rather than failing:
+     * reads far past the end of the data are the truncation libwebp (and so Pillow) refuses. A cut within the last
+     * few bytes can go unseen (the read-ahead hides it), where libwebp's exact bit count would catch it.
+     */
+    private RgbImage decodeVp8l(byte[] file, int fileBytes) {
+        List<String> failures = new ArrayList<>();
+        for (ImageReader reader : readers(Format.WEBP)) {
+            EofTrackingInput in = new EofTrackingInput(file);
+            try {
+                reader.setInput(in, true, true);
+                RgbImage img = toRgb(reader.read(0));
+                if (in.bytesPastEnd() > VP8L_READ_AHEAD) {
+                    throw new ImageDecodeException("Truncated lossless WebP (" + fileBytes + " bytes): the VP8L data "
+                            + "ends before the image does (the reader asked for " + in.bytesPastEnd()
+                            + " bytes past its end); "
+                            + "Pillow refuses it too");
+                }
+                return img;
+            } catch (ImageDecodeException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                failures.add(reader.getClass().getSimpleName() + ": " + e);
+            } finally {
+                reader.dispose();
+            }
+        }
+        throw new ImageDecodeException("Corrupt lossless WebP (" + fileBytes + " bytes): " + String.join("; ",
+                failures));
+    }
+
+    /**
+     * The ALPH plane of a lossy frame is not part of the RGB result, but libwebp decodes it with the frame and a bad
+     * one fails the whole image in Pillow; so it is checked: its header as libwebp's ALPHInit checks it, the raw
+     * plane's size, and a lossless plane decoded (through the same VP8L reader, given a VP8L header of the frame size).
+     */
+    private void checkAlpha(byte[] bytes, WebPContainer c, int w, int h) {
+        if (c.alphaOffset() < 0) {
+            return;
+        }
+        if (c.alphaLength() < 1) {
+            throw new ImageDecodeException("Corrupt WebP: empty ALPH chunk");
+        }
+        int head = bytes[c.alphaOffset()] & 0xff;
+        int method = head & 3;
+        int preprocessing = (head >> 4) & 3;
+        if (method > 1 || preprocessing > 1 || (head >> 6) != 0) {
+            throw new ImageDecodeException(String.format("Corrupt WebP: ALPH header 0x%02x (compression %d, "
+                    + "pre-processing %d; allowed 0-1 each, reserved bits 0)", head, method, preprocessing));
+        }
+        int data = c.alphaLength() - 1;
+        if (method == 0) {
+            if (data < (long) w * h) {
+                throw new ImageDecodeException("Corrupt WebP: raw ALPH plane of " + data + " bytes for " + w + "x" + h
+                        + " pixels");
+            }
+            return;
+        }
+        byte[] stream = new byte[5 + data];
+        int bits = (w - 1) | (h - 1) << 14;
+        stream[0] = 0x2f;
+        for (int i = 0; i < 4; i++) {
+            stream[1 + i] = (byte) (bits >>> (8 * i));
+        }
+        System.arraycopy(bytes, c.alphaOffset() + 1, stream, 5, data);
+        try {
+            decodeVp8l(simpleVp8l(stream, 0, stream.length), bytes.length);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException("Corrupt WebP: its lossless ALPH plane does not decode (" + e.getMessage()
+                    + "); Pillow, which decodes RGBA, refuses the file");
+        }
+    }
+
+    /** A simple-format WebP file around one VP8L bitstream (for a reader that wants a whole file). */
+    private static byte[] simpleVp8l(byte[] b, int off, int len) {
+        int padded = len + (len & 1);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(20 + padded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.put("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(12 + padded)
+                .put("WEBPVP8L".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(len).put(b, off, len);
+        return out.array();
     }
 
     private interface Decoding {
