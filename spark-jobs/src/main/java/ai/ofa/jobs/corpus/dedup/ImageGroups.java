@@ -8,13 +8,19 @@ import org.apache.spark.sql.functions;
  * Collapses exact and near-duplicate images of a corpus into groups: images with the same decoded pixels share a
  * content hash; content hashes whose perceptual hashes are within the threshold (an exact-recall
  * {@link HammingJoin} of the corpus with itself) are linked, and each connected component takes the smallest
- * content hash in it as its group id (found by min-label propagation, a few Spark joins for near-duplicate
- * clusters, which are small).
+ * content hash in it as its group id. The id is found by min-label propagation with pointer jumping (each round
+ * every image takes the smallest label among its neighbours, then the label of that label), repeated until no
+ * label changes: a component of k images converges within k rounds, far fewer when its hashes are in order. A
+ * corpus that has not converged after {@link #MAX_ROUNDS} rounds fails loudly rather than returning wrong groups.
  *
  * <pre>{@code Dataset<Row> groups = ImageGroups.of(prints, 12);   // content_sha256 -> image_group}</pre>
  */
 public final class ImageGroups {
-    private static final int MAX_ROUNDS = 30;
+    /**
+     * A bound on the rounds, so that a pathological corpus (a chain of more than about a thousand near-duplicates,
+     * each round a Spark job) stops with an error instead of running for hours. Near-duplicate clusters are small.
+     */
+    static final int MAX_ROUNDS = 1000;
 
     private ImageGroups() {
     }
@@ -36,12 +42,22 @@ public final class ImageGroups {
                 .distinct().cache();
         Dataset<Row> labels = images.select(functions.col("content_sha256").as("v"),
                 functions.col("content_sha256").as("label"));
-        for (int round = 0; round < MAX_ROUNDS; round++) {
+        for (int round = 0; ; round++) {
+            if (round == MAX_ROUNDS) {
+                throw new IllegalStateException("Image grouping did not converge after " + MAX_ROUNDS + " rounds of "
+                        + "label propagation (near-duplicate threshold " + maxDistance + " bits); lower dedup.phash.max_distance "
+                        + "(or set it to off) for this corpus");
+            }
             Dataset<Row> fromNeighbours = edges.join(labels, edges.col("b").equalTo(labels.col("v")))
                     .groupBy(edges.col("a")).agg(functions.min("label").as("n_label"));
-            Dataset<Row> next = labels.join(fromNeighbours, labels.col("v").equalTo(fromNeighbours.col("a")), "left")
+            Dataset<Row> hop = labels.join(fromNeighbours, labels.col("v").equalTo(fromNeighbours.col("a")), "left")
                     .select(labels.col("v"), functions.least(labels.col("label"),
-                            functions.coalesce(fromNeighbours.col("n_label"), labels.col("label"))).as("label"))
+                            functions.coalesce(fromNeighbours.col("n_label"), labels.col("label"))).as("label"));
+            // Pointer jumping: a label is itself an image of the same component whose own label is no larger.
+            Dataset<Row> parent = labels.select(functions.col("v").as("p"), functions.col("label").as("p_label"));
+            Dataset<Row> next = hop.join(parent, hop.col("label").equalTo(parent.col("p")), "left")
+                    .select(hop.col("v"), functions.least(hop.col("label"),
+                            functions.coalesce(parent.col("p_label"), hop.col("label"))).as("label"))
                     .localCheckpoint();
             long changed = next.join(labels.withColumnRenamed("label", "old"), "v")
                     .filter("label != old").count();
