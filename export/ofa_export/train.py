@@ -680,7 +680,16 @@ class Trainer:
 
     def resume(self) -> None:
         state = torch.load(self.args.output / "training_state.pt")
-        self.model.load_state_dict(torch.load(self.args.output / "pytorch_model.bin"), strict=False)
+        # strict except for what save() leaves out on purpose (BatchNorm's num_batches_tracked counters): a key
+        # missing or left over means the checkpoint is not this model's, and resuming would silently keep the
+        # fresh initialisation for those weights
+        missing, unexpected = self.model.load_state_dict(torch.load(self.args.output / "pytorch_model.bin"),
+                                                         strict=False)
+        missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+        if missing or unexpected:
+            raise SystemExit(f"--resume {self.args.output}: pytorch_model.bin does not match this model (missing "
+                             f"{missing[:3]}, unexpected {unexpected[:3]}); resume with the --d-model, --layers and "
+                             f"--heads it was trained with")
         if self.cell_head is not None and state.get("cell_head"):
             self.cell_head.load_state_dict(state["cell_head"])
         if self.stem_head is not None and state.get("stem_head"):

@@ -18,12 +18,31 @@ import java.util.Map;
  *
  * <pre>{@code double[] lp = RawScorer.targetLogprobs(model, jpeg, " what does the image describe?", 480, ids);}</pre>
  */
-final class RawScorer {
+public final class RawScorer {
     private RawScorer() {
     }
 
     /** Log-prob of each target id (the target ends with eos) given bos + the target shifted right. */
-    static double[] targetLogprobs(OfaModel model, byte[] image, String prompt, int size, int[] target) {
+    public static double[] targetLogprobs(OfaModel model, byte[] image, String prompt, int size, int[] target) {
+        float[] logits = logits(model, image, prompt, size, target);
+        int vocab = logits.length / target.length;
+        double[] out = new double[target.length];
+        for (int t = 0; t < target.length; t++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, logits[t * vocab + v]);
+            }
+            double sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                sum += Math.exp(logits[t * vocab + v] - max);
+            }
+            out[t] = logits[t * vocab + target[t]] - max - Math.log(sum);
+        }
+        return out;
+    }
+
+    /** The decoder's raw logits [target length x vocabulary] for bos + the target shifted right. */
+    public static float[] logits(OfaModel model, byte[] image, String prompt, int size, int[] target) {
         RgbImage img = model.imageDecoder().decode(image);
         float[] pixels = new float[3 * size * size];
         ImagePreprocessor.normalize(ImagePreprocessor.resize(img, size), size, model.modelPackage().image().mean(),
@@ -53,25 +72,11 @@ final class RawScorer {
         inputs.put("encoder_padding_mask", enc.get("encoder_padding_mask"));
         inputs.put("input_ids", new Longs(dec, new long[]{1, dec.length}));
         inputs.put("past_order", new Longs(new long[]{0}, new long[]{1}));
-        float[] logits = ((Floats) model.backend().run("decoder", inputs).get("logits")).data();
-        int vocab = logits.length / dec.length;
-        double[] out = new double[target.length];
-        for (int t = 0; t < target.length; t++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int v = 0; v < vocab; v++) {
-                max = Math.max(max, logits[t * vocab + v]);
-            }
-            double sum = 0;
-            for (int v = 0; v < vocab; v++) {
-                sum += Math.exp(logits[t * vocab + v] - max);
-            }
-            out[t] = logits[t * vocab + target[t]] - max - Math.log(sum);
-        }
-        return out;
+        return ((Floats) model.backend().run("decoder", inputs).get("logits")).data();
     }
 
     /** Score of candidate text {@code c} as OFA builds it: pieces of {@code ' ' + c} followed by eos. */
-    static double candidateScore(OfaModel model, byte[] image, String prompt, int size, String candidate) {
+    public static double candidateScore(OfaModel model, byte[] image, String prompt, int size, String candidate) {
         int[] framed = model.tokenizer().encode(" " + candidate.trim());
         int[] target = java.util.Arrays.copyOfRange(framed, 1, framed.length);
         double s = 0;
