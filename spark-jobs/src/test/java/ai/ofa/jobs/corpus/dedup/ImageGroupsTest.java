@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * clusters, duplicate content hashes, different images with the same perceptual hash, and a chain of 100
  * near-duplicates in random hash order (diameter 99).
  *
- * <p>Mutation caught: the old stop after 30 rounds (the chain came out in several groups); label propagation
- * without the {@code least(...)} with the image's own label.
+ * <p>Mutations caught: the union keeping the larger root (group ids are then not the component's minimum);
+ * pairs dropped at distance 0 (the duplicate perceptual hashes split). The former label propagation, which stopped
+ * after 30 rounds, cannot join a chain of diameter 99 (it moved a label one link per round).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ImageGroupsTest {
