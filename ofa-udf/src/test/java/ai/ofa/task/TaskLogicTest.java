@@ -176,9 +176,11 @@ class TaskLogicTest {
             assertEquals(2, d.size(), d.toString());
             assertEquals("dog", d.get(0).label());
             assertArrayEquals(new int[]{0, 10, 499, 999}, d.get(0).bins());
-            // x bin 999 on width 1024 at S 512: 999/999*512/(512/1024) = 1024; y bin 10 on 256: 10/999*512/2
-            assertEquals(1024, d.get(0).box().x1(), 1e-3);
+            // x1 = bin 499 on width 1024 at S 512: 499/999*512/(512/1024); y1 = bin 999 on height 256: 999/999*512/2
+            assertEquals(0, d.get(0).box().x0(), 1e-3);
             assertEquals(10.0 / 999 * 256, d.get(0).box().y0(), 1e-3);
+            assertEquals(499.0 / 999 * 1024, d.get(0).box().x1(), 1e-3);
+            assertEquals(256, d.get(0).box().y1(), 1e-3);
             double mean = 0;   // tokens 1 .. 4 + dog.length (index 0 is junk)
             for (int i = 1; i < 5 + dog.length; i++) {
                 mean += lp[i];
