@@ -38,6 +38,8 @@ class GenerateLogicTest {
         // eos inside the range: listed once
         Constraint inside = Constraint.allowedRange(0, 4, 2, 0);
         assertArrayEquals(new int[]{0, 1, 2, 3}, inside.allowedIds(0, new int[]{}));
+        assertArrayEquals(new int[]{2, 3, 4}, Constraint.allowedRange(2, 5, 2, 0).allowedIds(0, new int[]{}),
+                "eos at the start of the range is inside it");
         // eos exactly at the end of the range is outside it
         assertArrayEquals(new int[]{10, 11, 12, 13, 14}, Constraint.allowedRange(10, 14, 14, 0)
                 .allowedIds(0, new int[]{}));

@@ -44,7 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reference fixture's converted package, whose outputs depend on image and text (the bundled random model's
  * greedy captions barely do), and the test first checks that the expected answers differ between rows.
  *
- * <p>Mutation caught (tried by hand): the text file's texts joined to the rows shifted by one (the wrong row's text).
+ * <p>What it fails on, by construction (not run as a hand mutation): a row given another row's text, question or
+ * image (its log-probs then differ by far more than 1e-4, as the distinct-answer check in {@code start} requires),
+ * a row lost or written twice, results of a batch handed back in another order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EnrichRowAlignmentTest {
