@@ -22,7 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The task package's pure logic, value by value: boxes (parse, area, IoU), outcomes, results, the prompt builders,
  * the infilling mask, detection parsing. Expected values are worked out by hand in the comments, not taken from
- * the code under test. These are the tests {@code scripts/mutation.sh task} runs against every mutant.
+ * the code under test. These are the tests {@code scripts/mutation.sh task} runs against every mutant. Equivalent
+ * mutants left alive: {@code Box.iou}'s {@code w <= 0} as {@code w < 0} (a zero width gives a zero intersection
+ * either way) and {@code DetectionTask.parse}'s {@code i + 4 <= n} as {@code i + 4 < n} (four bins with nothing
+ * after them have no label and are dropped either way).
  */
 class TaskLogicTest {
     @Test
@@ -188,6 +191,12 @@ class TaskLogicTest {
             assertEquals(mean / (4 + dog.length), d.get(0).score(), 1e-6);
             assertEquals("cat", d.get(1).label());
             assertArrayEquals(new int[]{100, 200, 300, 400}, d.get(1).bins());
+            // a label that runs to the very end (no eos, nothing after it) is still read, without overrunning
+            int[] tail = {v.binId(5), v.binId(6), v.binId(7), v.binId(8), cat[0]};
+            List<Detection> last = DetectionTask.parse(model, new Hypothesis(tail, new float[tail.length], 0), 512,
+                    512, 512);
+            assertEquals(1, last.size(), last.toString());
+            assertArrayEquals(new int[]{5, 6, 7, 8}, last.get(0).bins());
         }
     }
 }
