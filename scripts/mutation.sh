@@ -30,7 +30,7 @@ declare -A TESTS=(
   [image]='ai.ofa.image.ImageDecoderTest,ai.ofa.image.PillowReferenceTest,ai.ofa.image.ReferenceImageTest'
   [generate]='ai.ofa.generate.*Test'
   [task]='ai.ofa.task.TaskLogicTest,ai.ofa.task.ReferencePromptsAndBoxesTest'
-  [corpus.dedup]='ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest'
+  [corpus.dedup]='ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest,ai.ofa.jobs.corpus.dedup.BandIndexTest'
   [corpus.text]='ai.ofa.jobs.corpus.text.*Test'
   [evaluate.metrics]='ai.ofa.jobs.evaluate.metrics.*Test'
 )
