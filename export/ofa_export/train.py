@@ -603,7 +603,9 @@ class Trainer:
             for module in self.model.modules():
                 if isinstance(module, torch.nn.BatchNorm2d):
                     module.eval()
-        while self.step < args.steps:
+        # --stop-at ends the run early with a checkpoint, as an interruption would: the schedule still runs to --steps
+        end = min(args.steps, args.stop_at) if args.stop_at else args.steps
+        while self.step < end:
             lr = self.lr_at(self.step)
             for g in self.optimizer.param_groups:
                 g["lr"] = lr
@@ -658,7 +660,7 @@ class Trainer:
                       + (f" referred {mean['referred']:.3f}" if "referred" in mean else "")
                       + f" | {rate:.1f} ex/s, eta {eta / 60:.0f} min", end="", file=sys.stderr, flush=True)
                 window.clear()
-            if self.step % args.save_every == 0 or self.step == args.steps:
+            if self.step % args.save_every == 0 or self.step == end:
                 self.save()
         print(file=sys.stderr)
         log.close()
@@ -680,7 +682,16 @@ class Trainer:
 
     def resume(self) -> None:
         state = torch.load(self.args.output / "training_state.pt")
-        self.model.load_state_dict(torch.load(self.args.output / "pytorch_model.bin"), strict=False)
+        # strict except for what save() leaves out on purpose (BatchNorm's num_batches_tracked counters): a key
+        # missing or left over means the checkpoint is not this model's, and resuming would silently keep the
+        # fresh initialisation for those weights
+        missing, unexpected = self.model.load_state_dict(torch.load(self.args.output / "pytorch_model.bin"),
+                                                         strict=False)
+        missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+        if missing or unexpected:
+            raise SystemExit(f"--resume {self.args.output}: pytorch_model.bin does not match this model (missing "
+                             f"{missing[:3]}, unexpected {unexpected[:3]}); resume with the --d-model, --layers and "
+                             f"--heads it was trained with")
         if self.cell_head is not None and state.get("cell_head"):
             self.cell_head.load_state_dict(state["cell_head"])
         if self.stem_head is not None and state.get("stem_head"):
@@ -759,6 +770,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--save-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--stop-at", type=int, default=0, help="stop after this step, saving the checkpoint, as if "
+                   "interrupted; the learning-rate schedule still runs to --steps, and --resume continues (default 0: "
+                   "run to --steps)")
     p.add_argument("--init-from", type=Path, help="start from this checkpoint's weights and vocabulary (a fresh "
                    "optimizer and schedule)")
     p.add_argument("--aux-weight", type=float, default=0.0, help="weight of the training-only loss that names the "

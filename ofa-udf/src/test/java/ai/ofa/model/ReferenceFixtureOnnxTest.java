@@ -51,22 +51,37 @@ class ReferenceFixtureOnnxTest {
     Stream<DynamicTest> cases() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String section : List.of("caption", "grounding", "vqa")) {
-            for (JsonNode c : expected.get(section)) {
+            JsonNode cases = required(expected, section, "expected.json");
+            assertTrue(cases.size() > 0, "expected.json has no " + section + " case");
+            for (JsonNode c : cases) {
                 tests.add(DynamicTest.dynamicTest(section + " " + c.get("image").asText() + " @" + c.get("size").asInt(),
-                        () -> checkCase(c)));
+                        () -> checkCase(section, c)));
             }
         }
         return tests.stream();
     }
 
-    private void checkCase(JsonNode c) {
+    /**
+     * A field the fixture's README promises for this section; its absence fails (a renamed field must not turn the
+     * check into a silent pass).
+     */
+    private static JsonNode required(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        assertTrue(v != null && !v.isNull(), where + " lacks the field '" + field + "'");
+        return v;
+    }
+
+    private void checkCase(String section, JsonNode c) {
         Floats images = Npy.floats(built.resolve("images_" + c.get("image").asText() + "_" + c.get("size").asInt()
                 + ".npy"));
         long[] ids = longs(c.get("input_ids"));
         Map<String, Object> enc = backend.run("encoder", Map.of("patch_images", images,
                 "input_ids", new Longs(ids, new long[]{1, ids.length})));
         Floats hidden = (Floats) enc.get("encoder_hidden_states");
-        JsonNode e = c.get("encoder");
+        JsonNode e = required(c, "encoder", section + " " + c.get("image").asText());
+        for (String field : List.of("last_hidden_first8", "position_embedding_first8")) {
+            assertTrue(required(e, field, "encoder").size() > 0, "encoder." + field + " is empty");
+        }
         assertEquals(e.get("seq_len").asInt(), hidden.dim(1), "encoder sequence length");
         int d = (int) hidden.dim(2);
         e.get("last_hidden_first8").fields().forEachRemaining(f -> assertFirst8("last_hidden at " + f.getKey(),
@@ -77,10 +92,18 @@ class ReferenceFixtureOnnxTest {
 
         Map<String, Object> cross = backend.run("cross_kv", Map.of("encoder_hidden_states", hidden,
                 "encoder_position_embedding", position));
-        int[] allowed = c.has("allowed_id_range")
-                ? new int[]{c.get("allowed_id_range").get(0).asInt(), c.get("allowed_id_range").get(1).asInt()}
-                : null;
-        JsonNode greedy = c.get("greedy");
+        String where = section + " " + c.get("image").asText();
+        // Grounding restricts decoding to the bins; caption and VQA decode over the full vocabulary.
+        int[] allowed = null;
+        if (section.equals("grounding")) {
+            JsonNode range = required(c, "allowed_id_range", where);
+            allowed = new int[]{range.get(0).asInt(), range.get(1).asInt()};
+        }
+        JsonNode greedy = required(c, "greedy", where);
+        for (String field : List.of("ids", "logprobs", "logprobs_full_vocab", "top5_ids", "top5_logprobs",
+                "logits_first8")) {
+            required(greedy, field, where + " greedy");
+        }
         int steps = greedy.get("ids").size();
         Map<String, Object> past = GraphParityTest.emptyPast(backend.modelPackage().config(), 1);
         long token = expected.get("vocab").get("bos").asLong();
@@ -92,29 +115,30 @@ class ReferenceFixtureOnnxTest {
             int best = argmax(restricted);
             assertEquals(greedy.get("ids").get(t).asInt(), best, "greedy id at step " + t);
             assertNear("logprob at step " + t, greedy.get("logprobs").get(t).asDouble(), restricted[best]);
-            if (greedy.has("logprobs_full_vocab")) {
-                assertNear("full-vocab logprob at step " + t, greedy.get("logprobs_full_vocab").get(t).asDouble(),
-                        full[best]);
-            }
+            assertNear("full-vocab logprob at step " + t, greedy.get("logprobs_full_vocab").get(t).asDouble(),
+                    full[best]);
             for (int k = 0; k < greedy.get("top5_ids").get(t).size(); k++) {
                 int id = greedy.get("top5_ids").get(t).get(k).asInt();
                 assertNear("top5[" + k + "] logprob at step " + t, greedy.get("top5_logprobs").get(t).get(k).asDouble(),
                         restricted[id]);
             }
-            if (greedy.has("logits_first8")) {
-                for (int k = 0; k < 8; k++) {
-                    assertNear("logit " + k + " at step " + t, greedy.get("logits_first8").get(t).get(k).asDouble(),
-                            logits[k]);
-                }
+            JsonNode first8 = greedy.get("logits_first8").get(t);
+            assertEquals(8, first8.size(), "logits_first8 at step " + t);
+            for (int k = 0; k < 8; k++) {
+                assertNear("logit " + k + " at step " + t, first8.get(k).asDouble(), logits[k]);
             }
             past = nextPast(out);
             token = best;
         }
-        for (String forcedKey : List.of("teacher_forced", "teacher_forced_bins")) {
-            if (!c.has(forcedKey)) {
-                continue;
-            }
-            JsonNode tf = c.get(forcedKey);
+        // Each section's teacher-forced part, as the README lists them: VQA has none.
+        String forced = switch (section) {
+            case "caption" -> "teacher_forced";
+            case "grounding" -> "teacher_forced_bins";
+            default -> null;
+        };
+        if (forced != null) {
+            String forcedKey = forced;
+            JsonNode tf = required(c, forcedKey, where);
             long[] dec = longs(tf.get("decoder_input_ids"));
             Map<String, Object> out = decode(cross, GraphParityTest.emptyPast(backend.modelPackage().config(), 1),
                     enc.get("encoder_padding_mask"), dec);
