@@ -16,6 +16,17 @@ public final class CorpusDefaults {
      * and grey copies; crops are left apart.
      */
     public static final int DEDUP_PHASH_MAX_DISTANCE = 4;
+    /**
+     * PDQ distance (bits of 256) within which two images are the same picture, for leakage: the reference's
+     * recommended match threshold (about 31), checked on the leakage benchmark's photographs
+     * (LeakageBenchmarkTest prints recall and precision per edit and the unrelated pairs' distances).
+     */
+    public static final int PDQ_MAX_DISTANCE = 31;
+    /**
+     * PDQ distance for deduplication within the corpus: tighter, as for pHash (a false link chains pictures into
+     * one group; missing a near copy costs little).
+     */
+    public static final int DEDUP_PDQ_MAX_DISTANCE = 16;
     /** Text leakage: a shared run of this many tokens with an evaluation text (GPT-3's and OFA's convention). */
     public static final int LEAKAGE_NGRAM = 13;
 

@@ -11,7 +11,7 @@ import org.apache.spark.sql.functions;
  * content hash in it as its group id (found by min-label propagation, a few Spark joins for near-duplicate
  * clusters, which are small).
  *
- * <pre>{@code Dataset<Row> groups = ImageGroups.of(prints, 12);   // content_sha256 -> image_group}</pre>
+ * <pre>{@code Dataset<Row> groups = ImageGroups.of(prints, 16);   // content_sha256 -> image_group}</pre>
  */
 public final class ImageGroups {
     private static final int MAX_ROUNDS = 30;

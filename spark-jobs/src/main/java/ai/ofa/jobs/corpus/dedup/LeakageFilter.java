@@ -20,7 +20,7 @@ import java.util.List;
  * {@code unreadable_image} and its reason.
  *
  * <pre>{@code
- * LeakageFilter.Result r = LeakageFilter.apply(corpus, evalImages, 12);
+ * LeakageFilter.Result r = LeakageFilter.apply(corpus, evalImages, ImageHash.PDQ, 31);
  * // corpus: record_id, source, image_key, image;  evalImages: eval_set, item_id, image_key, image
  * r.kept();  r.manifest();
  * }</pre>
@@ -38,30 +38,38 @@ public final class LeakageFilter {
     }
 
     /**
-     * Adds content_sha256, phash, fingerprint_error (null when the image decoded), image_width and image_height
-     * after the given columns.
+     * Adds content_sha256, phash (the perceptual hash of {@code kind}, {@code array<bigint>}), hash_quality (PDQ's
+     * quality, null for pHash), fingerprint_error (null when the image decoded), image_width and image_height after
+     * the given columns.
      */
-    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
-        StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", DataTypes.LongType)
+    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol, ImageHash kind) {
+        StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", HammingJoin.HASH)
+                .add("hash_quality", DataTypes.IntegerType)
                 .add("fingerprint_error", DataTypes.StringType).add("image_width", DataTypes.IntegerType)
                 .add("image_height", DataTypes.IntegerType);
         int image = df.schema().fieldIndex(imageCol);
         return df.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> ai.ofa.jobs.Rows.appending(rows, r -> {
             if (r.isNullAt(image)) {
-                return new Object[]{null, null, "no image", null, null};
+                return new Object[]{null, null, null, "no image", null, null};
             }
             try {
-                Fingerprint f = Fingerprint.of((byte[]) r.get(image));
-                return new Object[]{f.contentSha256(), f.phash(), null, f.width(), f.height()};
+                Fingerprint f = Fingerprint.of((byte[]) r.get(image), kind);
+                return new Object[]{f.contentSha256(), HammingJoin.toColumn(f.hash()),
+                    f.quality() < 0 ? null : f.quality(), null, f.width(), f.height()};
             } catch (RuntimeException e) {
-                return new Object[]{null, null, String.valueOf(e.getMessage()), null, null};
+                return new Object[]{null, null, null, String.valueOf(e.getMessage()), null, null};
             }
         }), Encoders.row(out));
     }
 
-    public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, int maxDistance) {
-        return applyFingerprinted(corpus, fingerprint(corpus, "image").drop("image"),
-                fingerprint(evalImages, "image").drop("image"), maxDistance);
+    /** PDQ fingerprints. */
+    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
+        return fingerprint(df, imageCol, ImageHash.PDQ);
+    }
+
+    public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, ImageHash kind, int maxDistance) {
+        return applyFingerprinted(corpus, fingerprint(corpus, "image", kind).drop("image"),
+                fingerprint(evalImages, "image", kind).drop("image"), maxDistance);
     }
 
     /**
