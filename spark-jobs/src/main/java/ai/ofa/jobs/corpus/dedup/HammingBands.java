@@ -28,8 +28,9 @@ public final class HammingBands implements java.io.Serializable {
         this(64, maxDistance, bands, 0);
     }
 
-    public HammingBands(int bits, int maxDistance, int bands) {
-        this(bits, maxDistance, bands, 0);
+    /** 64-bit hashes, the radius split between the sides (see the four-argument constructor). */
+    public HammingBands(int maxDistance, int bands, int indexRadius) {
+        this(64, maxDistance, bands, indexRadius);
     }
 
     /**

@@ -37,13 +37,13 @@ public final class HammingJoin {
     private HammingJoin() {
     }
 
-    /** A hash as a row value of a {@link #HASH} column. */
-    public static List<Long> toColumn(long[] hash) {
+    /** A hash as a row value of a {@link #HASH} column (a Scala sequence, as Spark's row encoder takes it). */
+    public static scala.collection.immutable.Seq<Long> toColumn(long[] hash) {
         List<Long> out = new ArrayList<>(hash.length);
         for (long w : hash) {
             out.add(w);
         }
-        return out;
+        return scala.jdk.javaapi.CollectionConverters.asScala(out).toList();
     }
 
     /** Field {@code i} of a row as a hash: {@code array<bigint>} or {@code bigint}. */
@@ -145,7 +145,7 @@ public final class HammingJoin {
             }
             long[] h = fromColumn(row, 1);
             long[] ks = exact ? bands.indexKeys(h) : bands.probeKeys(h);
-            List<Long> hv = toColumn(h);
+            scala.collection.immutable.Seq<Long> hv = toColumn(h);
             List<Row> out = new ArrayList<>(ks.length);
             for (long k : ks) {
                 out.add(RowFactory.create(k, row.getString(0), hv));
