@@ -154,9 +154,10 @@ public final class CorpusJob {
                     .withColumn("image", functions.lit(null).cast("binary"));
         }
         evalSets = evalSets.withColumn("bad_reason", functions.lit(null).cast("string")).cache();
-        Dataset<Row> evalPrints = withImages(evalSets.drop("texts"), spark, config.imageHash())
-                .filter("image IS NOT NULL")
-                .select("eval_set", "item_id", "image_key", "content_sha256", "phash", "fingerprint_error").cache();
+        Dataset<Row> evalPrints = LeakageFilter.fingerprintEvaluation(withImages(evalSets.drop("texts"), spark,
+                        config.imageHash()).filter("image IS NOT NULL"), "image", config.imageHash())
+                .select("eval_set", "item_id", "image_key", "content_sha256", "phash", "fingerprint_error",
+                        "eval_hashes").cache();
         List<String> evalTexts = evalSets.select(functions.explode(functions.col("texts")))
                 .as(Encoders.STRING()).collectAsList();
         Set<Long> leakedNgrams = NGramLeakage.hashes(evalTexts, config.ngram());

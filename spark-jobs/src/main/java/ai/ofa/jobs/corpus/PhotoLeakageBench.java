@@ -46,7 +46,7 @@ public final class PhotoLeakageBench {
             "brightness_-30", "contrast_+30", "contrast_-30", "grey", "watermark");
 
     /** Per edit: copies, caught, and wrong matches; unrelated pair distances; the chance estimate. */
-    public record Result(Map<String, int[]> perEdit, int[] unrelatedHistogram, long unrelatedPairs,
+    public record Result(int threshold, Map<String, int[]> perEdit, Map<String, int[]> ownDistances, int[] unrelatedHistogram, long unrelatedPairs,
                          int unrelatedMin, double unrelatedMean, double unrelatedSd, double chanceAt20Mx150k,
                          int evalImages, int unrelatedImages, List<String> closeUnrelated) {
         public double recall(String edit) {
@@ -82,6 +82,13 @@ public final class PhotoLeakageBench {
      * pictures at several sizes (Sway's at 8), which would count as unrelated pairs at distance ~0, so file names
      * that differ only by a size token are taken once.
      */
+    /**
+     * Pictures the packages ship as variants of another picture (the same photograph re-toned, re-framed or shown
+     * as a preview): counted as unrelated they would be wrong matches that are in fact copies.
+     */
+    static final List<String> VARIANTS = List.of("bluebells_clipped", "bluebells_darker", "grub-4x3", "preview",
+            "fullscreenpreview");
+
     public static List<Path> photos(List<String> dirs) throws IOException {
         TreeMap<String, Path> byPicture = new TreeMap<>();
         for (String d : dirs) {
@@ -97,7 +104,9 @@ public final class PhotoLeakageBench {
                     }
                     String picture = name.replaceAll("\\.(jpe?g|png)$", "").replaceAll("[_-]?\\d{3,5}x\\d{3,5}", "")
                             .replaceAll("[_-]?(portrait|dark|light)$", "");
-                    byPicture.putIfAbsent(picture, p);
+                    if (!VARIANTS.contains(picture)) {
+                        byPicture.putIfAbsent(picture, p);
+                    }
                 }
             }
         }
@@ -110,12 +119,20 @@ public final class PhotoLeakageBench {
 
     /** Runs the benchmark: photos scaled to at most {@code maxSide} (JPEG q90) are the originals. */
     public static Result run(List<Path> pool, ImageHash kind, int threshold, int maxSide) throws IOException {
+        return run(pool, kind, new int[]{threshold}, maxSide, new double[0]).get(0);
+    }
+
+    /** With {@code crops}: evaluation images indexed under their crops too ({@link Fingerprint#evaluationHashes}). */
+    public static List<Result> run(List<Path> pool, ImageHash kind, int[] thresholds, int maxSide, double[] crops)
+            throws IOException {
         List<BufferedImage> images = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Path p : pool) {
             try {
                 RgbImage img = new ImageDecoder().decode(Files.readAllBytes(p));
                 if (img.width() >= 320 && img.height() >= 240) {
                     images.add(fit(toBuffered(img), maxSide));
+                    names.add(p.getParent().getFileName() + "/" + p.getFileName());
                 }
             } catch (RuntimeException e) {
                 // a file the decoder refuses is not part of the pool
@@ -123,30 +140,28 @@ public final class PhotoLeakageBench {
         }
         int nEval = images.size() / 2;
         List<long[]> eval = new ArrayList<>();
+        List<List<long[]>> evalIndexed = new ArrayList<>();
         for (int i = 0; i < nEval; i++) {
-            eval.add(hash(Jpeg.encode(images.get(i), 0.9f), kind));
+            byte[] b = Jpeg.encode(images.get(i), 0.9f);
+            eval.add(hash(b, kind));
+            evalIndexed.add(kind == ImageHash.PDQ ? Fingerprint.evaluationHashes(b, crops) : List.of(hash(b, kind)));
         }
+        Map<String, int[]> ownDistances = new LinkedHashMap<>();
         Map<String, UnaryOperator<BufferedImage>> edits = edits();
-        Map<String, int[]> perEdit = new LinkedHashMap<>();
+        Map<String, int[][]> distances = new LinkedHashMap<>();   // edit -> [copy of i][eval j]
         for (Map.Entry<String, UnaryOperator<BufferedImage>> e : edits.entrySet()) {
-            int[] c = new int[3];
+            int[][] m = new int[nEval][nEval];
             for (int i = 0; i < nEval; i++) {
                 BufferedImage edited = e.getValue().apply(images.get(i));
                 float q = e.getKey().equals("jpeg_q30") ? 0.3f : e.getKey().equals("jpeg_q50") ? 0.5f : 0.9f;
                 byte[] bytes = e.getKey().equals("reencode_png") ? png(edited) : Jpeg.encode(edited, q);
                 long[] h = hash(bytes, kind);
-                c[0]++;
                 for (int j = 0; j < nEval; j++) {
-                    if (HammingBands.distance(h, eval.get(j)) <= threshold) {
-                        if (j == i) {
-                            c[1]++;
-                        } else {
-                            c[2]++;
-                        }
-                    }
+                    m[i][j] = minDistance(h, evalIndexed.get(j));
                 }
+                ownDistances.computeIfAbsent(e.getKey(), x -> new int[nEval])[i] = m[i][i];
             }
-            perEdit.put(e.getKey(), c);
+            distances.put(e.getKey(), m);
         }
         // unrelated: every other photo against every evaluation photo, and evaluation photos among themselves
         List<long[]> others = new ArrayList<>();
@@ -154,6 +169,7 @@ public final class PhotoLeakageBench {
             others.add(hash(Jpeg.encode(images.get(i), 0.9f), kind));
         }
         int[] hist = new int[kind.bits() + 1];
+        int maxThreshold = java.util.Arrays.stream(thresholds).max().orElse(0);
         List<Integer> dists = new ArrayList<>();
         List<String> close = new ArrayList<>();
         List<long[]> all = new ArrayList<>(eval);
@@ -166,8 +182,8 @@ public final class PhotoLeakageBench {
                 int d = HammingBands.distance(all.get(i), all.get(j));
                 hist[d]++;
                 dists.add(d);
-                if (d <= threshold + 10) {
-                    close.add(d + " " + pool.get(i).getFileName() + " ~ " + pool.get(j).getFileName());
+                if (d <= maxThreshold + 10) {
+                    close.add(d + " " + names.get(i) + " ~ " + names.get(j));
                 }
             }
         }
@@ -175,9 +191,36 @@ public final class PhotoLeakageBench {
         double var = dists.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, dists.size() - 1);
         double sd = Math.sqrt(var);
         int min = dists.stream().mapToInt(Integer::intValue).min().orElse(-1);
-        double pChance = normalCdf((threshold + 0.5 - mean) / sd);
-        return new Result(perEdit, hist, dists.size(), min, mean, sd, pChance * 20e6 * 150e3, nEval, others.size(),
-                close);
+        List<Result> out = new ArrayList<>();
+        int indexed = evalIndexed.isEmpty() ? 1 : evalIndexed.get(0).size();
+        for (int threshold : thresholds) {
+            Map<String, int[]> perEdit = new LinkedHashMap<>();
+            distances.forEach((edit, m) -> {
+                int[] c = new int[3];
+                for (int i = 0; i < nEval; i++) {
+                    c[0]++;
+                    for (int j = 0; j < nEval; j++) {
+                        if (m[i][j] <= threshold) {
+                            c[j == i ? 1 : 2]++;
+                        }
+                    }
+                }
+                perEdit.put(edit, c);
+            });
+            // each evaluation image is indexed under `indexed` hashes: chance matches grow by as much
+            double pChance = normalCdf((threshold + 0.5 - mean) / sd) * indexed;
+            out.add(new Result(threshold, perEdit, ownDistances, hist, dists.size(), min, mean, sd,
+                    pChance * 20e6 * 150e3, nEval, others.size(), close));
+        }
+        return out;
+    }
+
+    private static int minDistance(long[] h, List<long[]> indexed) {
+        int best = Integer.MAX_VALUE;
+        for (long[] x : indexed) {
+            best = Math.min(best, HammingBands.distance(h, x));
+        }
+        return best;
     }
 
     private static long[] hash(byte[] bytes, ImageHash kind) {
@@ -336,9 +379,12 @@ public final class PhotoLeakageBench {
         List<String> out = new ArrayList<>();
         for (String e : r.perEdit().keySet()) {
             int[] c = r.perEdit().get(e);
+            int[] own = r.ownDistances().get(e).clone();
+            java.util.Arrays.sort(own);
             out.add(String.format(Locale.ROOT, "{\"hash\":\"%s\",\"threshold\":%d,\"edit\":\"%s\",\"copies\":%d,"
-                    + "\"recall\":%.3f,\"precision\":%.3f,\"wrong_matches\":%d}", kind.configName(), threshold, e,
-                    c[0], r.recall(e), r.precision(e), c[2]));
+                    + "\"recall\":%.3f,\"precision\":%.3f,\"wrong_matches\":%d,\"own_median\":%d,\"own_p90\":%d,"
+                    + "\"own_max\":%d}", kind.configName(), threshold, e, c[0], r.recall(e), r.precision(e), c[2],
+                    own[own.length / 2], own[(int) (own.length * 0.9)], own[own.length - 1]));
         }
         StringBuilder h = new StringBuilder();
         for (int d = 0; d < r.unrelatedHistogram().length; d++) {
@@ -359,11 +405,18 @@ public final class PhotoLeakageBench {
 
     public static void main(String[] args) throws Exception {
         List<Path> pool = debianPhotos();
-        for (ImageHash kind : ImageHash.values()) {
-            int k = kind.defaultLeakDistance();
-            Result r = run(pool, kind, k, 1024);
-            json(r, kind, k).forEach(System.out::println);
-            r.closeUnrelated().stream().limit(10).forEach(s -> System.out.println("# close unrelated: " + s));
+        double[] crops = args.length > 1 ? java.util.Arrays.stream(args[1].split(",")).mapToDouble(Double::parseDouble)
+                .toArray() : new double[0];
+        int[] ks = args.length > 0 ? java.util.Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray()
+                : new int[]{ImageHash.PDQ.defaultLeakDistance()};
+        List<ImageHash> kinds = args.length > 2 ? List.of(ImageHash.parse(args[2])) : List.of(ImageHash.values());
+        for (ImageHash kind : kinds) {
+            List<Result> rs = run(pool, kind, kind == ImageHash.PDQ ? ks : new int[]{kind.defaultLeakDistance()},
+                    1024, kind == ImageHash.PDQ ? crops : new double[0]);
+            for (Result r : rs) {
+                json(r, kind, r.threshold()).forEach(System.out::println);
+            }
+            rs.get(0).closeUnrelated().stream().limit(20).forEach(s -> System.out.println("# close unrelated: " + s));
         }
     }
 }

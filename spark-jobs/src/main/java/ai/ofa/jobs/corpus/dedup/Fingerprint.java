@@ -6,7 +6,9 @@ import ai.ofa.image.RgbImage;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * An image's identity for deduplication: a content hash for exact copies and a perceptual hash
@@ -31,21 +33,110 @@ public record Fingerprint(String contentSha256, long[] hash, int quality, int wi
     }
 
     public static Fingerprint of(byte[] encoded, ImageHash kind) {
-        if (kind == ImageHash.PDQ && ScaledJpeg.isJpeg(encoded)) {
+        if (kind == ImageHash.PDQ) {
+            Reduced r = reduced(encoded);
+            Pdq.Hash h = pdq(r.luma, r.width, r.height, 0, 0, r.width, r.height);
+            return new Fingerprint(r.sha, h.words(), h.quality(), r.fullWidth, r.fullHeight);
+        }
+        RgbImage img = DECODER.decode(encoded);
+        return new Fingerprint(pixelSha256(img), new long[]{PerceptualHash.of(img)}, -1, img.width(),
+                img.height());
+    }
+
+    /**
+     * The hashes an evaluation image is indexed under (PDQ): the whole picture, then crops of it that a corpus copy
+     * may have been cut to (each fraction of each side taken off centred and from each corner). PDQ, a DCT of the
+     * whole frame, moves about 40-60 bits under a 5% crop; against the matching crop of the evaluation image a
+     * cropped copy is again within a few bits. The corpus side is hashed once.
+     */
+    public static List<long[]> evaluationHashes(byte[] encoded, double[] cropFractions) {
+        Reduced r = reduced(encoded);
+        List<long[]> out = new ArrayList<>();
+        out.add(pdq(r.luma, r.width, r.height, 0, 0, r.width, r.height).words());
+        for (double f : cropFractions) {
+            int cw = Math.max(1, (int) Math.round(r.width * (1 - f)));
+            int ch = Math.max(1, (int) Math.round(r.height * (1 - f)));
+            int dx = r.width - cw;
+            int dy = r.height - ch;
+            int[][] at = {{dx / 2, dy / 2}, {0, 0}, {dx, 0}, {0, dy}, {dx, dy}};
+            for (int[] a : at) {
+                out.add(pdq(r.luma, r.width, r.height, a[0], a[1], cw, ch).words());
+            }
+        }
+        return out;
+    }
+
+    private record Reduced(float[] luma, int width, int height, String sha, int fullWidth, int fullHeight) {
+    }
+
+    private static Reduced reduced(byte[] encoded) {
+        if (ScaledJpeg.isJpeg(encoded)) {
             ScaledJpeg.Plane p = ScaledJpeg.luma(encoded, PDQ_MIN_SIDE);
             if (p != null) {
-                Pdq.Hash h = Pdq.ofLuma(p.luma(), p.width(), p.height());
-                return new Fingerprint(HexFormat.of().formatHex(p.codedSha256()), h.words(), h.quality(),
+                return new Reduced(p.luma(), p.width(), p.height(), HexFormat.of().formatHex(p.codedSha256()),
                         p.fullWidth(), p.fullHeight());
             }
         }
         RgbImage img = DECODER.decode(encoded);
-        String sha = pixelSha256(img);
-        if (kind == ImageHash.PDQ) {
-            Pdq.Hash h = pdqReduced(img);
-            return new Fingerprint(sha, h.words(), h.quality(), img.width(), img.height());
+        ReducedPlane rp = reducedPlane(img);
+        return new Reduced(rp.luma, rp.width, rp.height, pixelSha256(img), img.width(), img.height());
+    }
+
+    /** PDQ of a window of the plane, its flat borders (letterbox bars, frames) trimmed first. */
+    private static Pdq.Hash pdq(float[] luma, int w, int h, int x0, int y0, int cw, int ch) {
+        int[] box = trim(luma, w, x0, y0, cw, ch);
+        int bw = box[2] - box[0];
+        int bh = box[3] - box[1];
+        float[] win = new float[bw * bh];
+        for (int y = 0; y < bh; y++) {
+            System.arraycopy(luma, (box[1] + y) * w + box[0], win, y * bw, bw);
         }
-        return new Fingerprint(sha, new long[]{PerceptualHash.of(img)}, -1, img.width(), img.height());
+        return Pdq.ofLuma(win, bw, bh);
+    }
+
+    /** A line is a bar when all its values lie within this many grey levels of each other. */
+    private static final float FLAT = 3f;
+
+    /**
+     * [x0, y0, x1, y1) of the window without letterbox or pillarbox bars: flat outer lines taken off only where
+     * both opposite sides have them, about equally many (at least 2 lines of the reduced plane, at most 30% of the
+     * side). Natural pictures rarely have matching flat bands on opposite sides; an edit that adds bars does.
+     */
+    static int[] trim(float[] luma, int w, int x0, int y0, int cw, int ch) {
+        int top = 0;
+        int bottom = 0;
+        while (top < ch * 0.3 && flat(luma, w, x0, x0 + cw, y0 + top, y0 + top + 1)) {
+            top++;
+        }
+        while (bottom < ch * 0.3 && flat(luma, w, x0, x0 + cw, y0 + ch - 1 - bottom, y0 + ch - bottom)) {
+            bottom++;
+        }
+        int t = Math.min(top, bottom) >= 2 && Math.abs(top - bottom) <= 1 + Math.max(top, bottom) / 8 ? top : 0;
+        int b = t > 0 ? bottom : 0;
+        int left = 0;
+        int right = 0;
+        while (left < cw * 0.3 && flat(luma, w, x0 + left, x0 + left + 1, y0 + t, y0 + ch - b)) {
+            left++;
+        }
+        while (right < cw * 0.3 && flat(luma, w, x0 + cw - 1 - right, x0 + cw - right, y0 + t, y0 + ch - b)) {
+            right++;
+        }
+        int l = Math.min(left, right) >= 2 && Math.abs(left - right) <= 1 + Math.max(left, right) / 8 ? left : 0;
+        int r = l > 0 ? right : 0;
+        return new int[]{x0 + l, y0 + t, x0 + cw - r, y0 + ch - b};
+    }
+
+    private static boolean flat(float[] luma, int w, int x0, int x1, int y0, int y1) {
+        float lo = Float.MAX_VALUE;
+        float hi = -Float.MAX_VALUE;
+        for (int y = y0; y < y1; y++) {
+            for (int x = x0; x < x1; x++) {
+                float v = luma[y * w + x];
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        return hi - lo <= FLAT;
     }
 
     /**
@@ -54,6 +145,14 @@ public record Fingerprint(String contentSha256, long[] hash, int quality, int wi
      * JPEG's DC terms hold). A PNG copy of a JPEG photo then hashes as the JPEG does, up to its coding loss.
      */
     public static Pdq.Hash pdqReduced(RgbImage img) {
+        ReducedPlane p = reducedPlane(img);
+        return pdq(p.luma, p.width, p.height, 0, 0, p.width, p.height);
+    }
+
+    private record ReducedPlane(float[] luma, int width, int height) {
+    }
+
+    private static ReducedPlane reducedPlane(RgbImage img) {
         int w = img.width();
         int h = img.height();
         int s = 1;
@@ -80,7 +179,7 @@ public record Fingerprint(String contentSha256, long[] hash, int quality, int wi
         for (int i = 0; i < sum.length; i++) {
             sum[i] /= count[i];
         }
-        return Pdq.ofLuma(sum, ow, oh);
+        return new ReducedPlane(sum, ow, oh);
     }
 
     private static String pixelSha256(RgbImage img) {

@@ -62,6 +62,34 @@ public final class LeakageFilter {
         }), Encoders.row(out));
     }
 
+    /**
+     * The evaluation side's fingerprints: as {@link #fingerprint}, plus {@code eval_hashes}
+     * ({@code array<array<bigint>>}): under PDQ the whole picture and its crops ({@link Fingerprint#evaluationHashes},
+     * {@link CorpusDefaults#PDQ_EVAL_CROPS}), under pHash-64 the one hash.
+     */
+    public static Dataset<Row> fingerprintEvaluation(Dataset<Row> df, String imageCol, ImageHash kind) {
+        // rows fingerprinted already (the job's withImages) only gain the crops' hashes
+        Dataset<Row> f = java.util.Arrays.asList(df.columns()).contains("phash") ? df : fingerprint(df, imageCol, kind);
+        StructType out = f.schema().add("eval_hashes", DataTypes.createArrayType(HammingJoin.HASH));
+        int image = f.schema().fieldIndex(imageCol);
+        int err = f.schema().fieldIndex("fingerprint_error");
+        int ph = f.schema().fieldIndex("phash");
+        return f.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> ai.ofa.jobs.Rows.appending(rows, r -> {
+            if (!r.isNullAt(err) || r.isNullAt(image)) {
+                return new Object[]{null};
+            }
+            List<scala.collection.immutable.Seq<Long>> hs = new ArrayList<>();
+            if (kind == ImageHash.PDQ) {
+                for (long[] h : Fingerprint.evaluationHashes((byte[]) r.get(image), CorpusDefaults.PDQ_EVAL_CROPS)) {
+                    hs.add(HammingJoin.toColumn(h));
+                }
+            } else {
+                hs.add(HammingJoin.toColumn(HammingJoin.fromColumn(r, ph)));
+            }
+            return new Object[]{scala.jdk.javaapi.CollectionConverters.asScala(hs).toList()};
+        }), Encoders.row(out));
+    }
+
     /** PDQ fingerprints. */
     public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
         return fingerprint(df, imageCol, ImageHash.PDQ);
@@ -69,7 +97,7 @@ public final class LeakageFilter {
 
     public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, ImageHash kind, int maxDistance) {
         return applyFingerprinted(corpus, fingerprint(corpus, "image", kind).drop("image"),
-                fingerprint(evalImages, "image", kind).drop("image"), maxDistance);
+                fingerprintEvaluation(evalImages, "image", kind).drop("image"), maxDistance);
     }
 
     /**
@@ -102,10 +130,15 @@ public final class LeakageFilter {
                         functions.lit(0).as("distance"), functions.col("c.content_sha256").as("detail"));
         Dataset<Row> evalKeyed = e.withColumn("eval_ref", functions.concat_ws("\u0000", functions.col("eval_set"),
                 functions.col("item_id")));
+        if (java.util.Arrays.asList(e.columns()).contains("eval_hashes")) {
+            // every hash an evaluation image is indexed under (the picture and its crops); the closest one counts
+            evalKeyed = evalKeyed.drop("phash").withColumn("phash", functions.explode(functions.col("eval_hashes")));
+        }
         // a negative threshold turns the perceptual rule off (ids and content hashes only)
         Dataset<Row> pairs = maxDistance < 0
                 ? ok.sparkSession().createDataFrame(List.of(), HammingJoin.RESULT)
-                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash", maxDistance);
+                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash", maxDistance)
+                        .groupBy("left_id", "right_id").agg(functions.min("distance").as("distance"));
         Dataset<Row> byPhash = pairs.join(ok.select("record_id", "source"),
                         pairs.col("left_id").equalTo(ok.col("record_id")))
                 .select(functions.col("record_id"), functions.col("source"), functions.lit("phash").as("rule"),
