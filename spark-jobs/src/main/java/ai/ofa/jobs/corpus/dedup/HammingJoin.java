@@ -60,7 +60,10 @@ public final class HammingJoin {
         return out;
     }
 
-    /** The hash width of a column: 64 for bigint, 64 x n for array<bigint> (n from the first non-null value). */
+    /**
+     * The hash width of a column: 64 for bigint, 64 x n for array<bigint> (n from the first non-null value; -1
+     * when there is none).
+     */
     static int bits(Dataset<Row> df, String col) {
         DataType t = df.schema().apply(col).dataType();
         if (t.equals(DataTypes.LongType)) {
@@ -68,13 +71,17 @@ public final class HammingJoin {
         }
         List<Row> first = df.select(functions.size(df.col(col))).filter(df.col(col).isNotNull()).limit(1)
                 .collectAsList();
-        return first.isEmpty() ? 64 : 64 * first.get(0).getInt(0);
+        return first.isEmpty() ? -1 : 64 * first.get(0).getInt(0);
     }
 
     public static Dataset<Row> join(Dataset<Row> left, String leftId, String leftHash, Dataset<Row> right,
                                     String rightId, String rightHash, int maxDistance) {
         // the left side is indexed by exact band values, the right side probes
-        HammingBands bands = HammingBands.planSplit(bits(left, leftHash), maxDistance, Math.max(1, left.count()),
+        int bits = bits(left, leftHash);
+        if (bits < 0) {   // no hash on the left: no pair
+            return left.sparkSession().createDataFrame(List.of(), RESULT);
+        }
+        HammingBands bands = HammingBands.planSplit(bits, maxDistance, Math.max(1, left.count()),
                 Math.max(1, right.count()));
         return join(left, leftId, leftHash, right, rightId, rightHash, bands);
     }
@@ -112,7 +119,10 @@ public final class HammingJoin {
             ids[i] = r.get(i).getString(0);
             hashes[i] = fromColumn(r.get(i), 1);
         }
-        int bits = hashes.length == 0 ? bits(left, leftHash) : 64 * hashes[0].length;
+        if (hashes.length == 0) {   // no evaluation image: no pair
+            return left.sparkSession().createDataFrame(List.of(), RESULT);
+        }
+        int bits = 64 * hashes[0].length;
         // here the evaluation side is indexed and the corpus probes
         HammingBands bands = HammingBands.plan(bits, maxDistance, Math.max(1, ids.length),
                 Math.max(1, left.count()));
