@@ -34,7 +34,10 @@ import java.util.stream.Stream;
  * the distances of all unrelated pairs, their histogram, and from a normal fit of that distribution the expected
  * chance matches of 20M corpus images against 150k evaluation images.
  *
- * <pre>{@code PhotoLeakageBench.Result r = PhotoLeakageBench.run(PhotoLeakageBench.debianPhotos(), ImageHash.PDQ, 31, 1024);}</pre>
+ * <pre>{@code
+ * PhotoLeakageBench.Result r = PhotoLeakageBench.run(PhotoLeakageBench.debianPhotos(), ImageHash.PDQ, 64, 1024);
+ * PhotoLeakageBench.json(r, ImageHash.PDQ, 64).forEach(System.out::println);
+ * }</pre>
  */
 public final class PhotoLeakageBench {
     /** Where Debian's wallpaper and artwork packages (scripts/setup.sh) put their pictures. */
@@ -46,7 +49,8 @@ public final class PhotoLeakageBench {
             "brightness_-30", "contrast_+30", "contrast_-30", "grey", "watermark");
 
     /** Per edit: copies, caught, and wrong matches; unrelated pair distances; the chance estimate. */
-    public record Result(int threshold, Map<String, int[]> perEdit, Map<String, int[]> ownDistances, int[] unrelatedHistogram, long unrelatedPairs,
+    public record Result(int threshold, Map<String, int[]> perEdit, Map<String, int[]> ownDistances,
+                         int[] unrelatedHistogram, long unrelatedPairs,
                          int unrelatedMin, double unrelatedMean, double unrelatedSd, double chanceAt20Mx150k,
                          int evalImages, int unrelatedImages, List<String> closeUnrelated) {
         public double recall(String edit) {

@@ -140,7 +140,7 @@ public final class Pdq {
         }
     }
 
-    /** The reference's quality: the sum of |neighbour differences| in percent of 255, truncated, over 90, at most 100. */
+    /** The reference's quality: the sum of |neighbour differences| in % of 255, truncated, over 90, at most 100. */
     private static int quality(double[] a) {
         int sum = 0;
         for (int i = 0; i < SIDE - 1; i++) {

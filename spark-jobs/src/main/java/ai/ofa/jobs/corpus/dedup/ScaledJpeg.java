@@ -142,7 +142,6 @@ public final class ScaledJpeg {
         private int outW;
         private int outH;
         private int outStride;
-        private int eobrun;
 
         Decoder(byte[] b) {
             this.b = b;
@@ -399,7 +398,6 @@ public final class ScaledJpeg {
                 throw new IllegalArgumentException("Sequential JPEG scan with spectral range " + ss + ".." + se);
             }
             resetBits();
-            eobrun = 0;
             int[] coef = new int[64];
             boolean single = ns == 1;
             int units = single ? sc[0].blocksW * sc[0].blocksH : mcusX * mcusY;
@@ -588,7 +586,8 @@ public final class ScaledJpeg {
         /** Expects an RSTn marker at the next byte boundary (the bits buffered before it are padding). */
         private void restart() {
             int p = pos;
-            while (p + 1 < b.length && !((b[p] & 0xff) == 0xff && (b[p + 1] & 0xff) != 0 && (b[p + 1] & 0xff) != 0xff)) {
+            while (p + 1 < b.length
+                    && !((b[p] & 0xff) == 0xff && (b[p + 1] & 0xff) != 0 && (b[p + 1] & 0xff) != 0xff)) {
                 p++;
             }
             if (p + 1 < b.length && (b[p + 1] & 0xff) >= 0xd0 && (b[p + 1] & 0xff) <= 0xd7) {
