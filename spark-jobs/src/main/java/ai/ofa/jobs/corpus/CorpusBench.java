@@ -3,7 +3,8 @@ package ai.ofa.jobs.corpus;
 import ai.ofa.jobs.corpus.dedup.CorpusDefaults;
 import ai.ofa.jobs.corpus.dedup.HammingBands;
 import ai.ofa.jobs.corpus.dedup.HammingJoin;
-import ai.ofa.jobs.corpus.dedup.PerceptualHash;
+import ai.ofa.jobs.corpus.dedup.Fingerprint;
+import ai.ofa.jobs.corpus.dedup.ImageHash;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -21,8 +22,12 @@ import java.util.List;
  * threshold) for the same N; and image-infilling codes computed as the job computes them ({@code vqgan.model}):
  * images/s and codes/s on one core, and through the job's Spark stage on every core.
  *
- * <pre>./ofa bench-corpus [--max-corpus 1000000] [--eval 150000] [--threshold 12] [--dedup-threshold 4]
- *                     [--only phash|leakage|selfjoin|codes] [--vqgan build/bench-image/vqgan] [--images 32]</pre>
+ * <pre>./ofa bench-corpus [--max-corpus 1000000] [--eval 150000] [--threshold 64] [--dedup-threshold 16]
+ *                     [--only phash|photos|leakage|selfjoin|codes] [--images DIR]
+ *                     [--vqgan build/bench-image/vqgan] [--code-images 32]</pre>
+ * {@code phash}: fingerprints (PDQ, decode included) per second on one core over the JPEGs of DIR, by default
+ * Debian's wallpaper photographs scaled to fit 1280 x 1024 (JPEG q90, made once under
+ * build/bench-corpus/photos); {@code photos}: the leakage benchmark on real photographs ({@link PhotoLeakageBench}).
  */
 public final class CorpusBench {
     private CorpusBench() {
@@ -45,11 +50,11 @@ public final class CorpusBench {
                 description = "evaluation hashes (default: ${DEFAULT-VALUE})")
         long evalSize;
         @picocli.CommandLine.Option(names = "--threshold", paramLabel = "K",
-                defaultValue = "" + CorpusDefaults.PHASH_MAX_DISTANCE,
+                defaultValue = "" + CorpusDefaults.PDQ_MAX_DISTANCE,
                 description = "leakage distance in bits (default: ${DEFAULT-VALUE})")
         int threshold;
         @picocli.CommandLine.Option(names = "--dedup-threshold", paramLabel = "K",
-                defaultValue = "" + CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE,
+                defaultValue = "" + CorpusDefaults.DEDUP_PDQ_MAX_DISTANCE,
                 description = "self-join distance in bits (default: ${DEFAULT-VALUE})")
         int dedupThreshold;
         @picocli.CommandLine.Option(names = "--only", paramLabel = "PART",
@@ -59,11 +64,16 @@ public final class CorpusBench {
                 description = "VQGAN package of the codes part (default: ${DEFAULT-VALUE}, the published shape, made "
                         + "by ./ofa bench-image)")
         Path vqgan;
-        @picocli.CommandLine.Option(names = "--images", paramLabel = "N", defaultValue = "32",
+        @picocli.CommandLine.Option(names = "--code-images", paramLabel = "N", defaultValue = "32",
                 description = "images the codes part codes through Spark (default: ${DEFAULT-VALUE})")
-        int images;
+        int codeImages;
 
-        enum Part { phash, leakage, selfjoin, codes }
+        @picocli.CommandLine.Option(names = "--images", paramLabel = "DIR",
+                description = "JPEGs to fingerprint for --only phash (default: Debian's wallpaper photos scaled "
+                        + "to fit 1280x1024, made once under build/bench-corpus/photos)")
+        Path images;
+
+        enum Part { phash, photos, leakage, selfjoin, codes }
 
         @Override
         public Integer call() throws Exception {
@@ -72,7 +82,17 @@ public final class CorpusBench {
                         + maxCorpus + " and " + evalSize);
             }
             if (only == null || only == Part.phash) {
-                phash();
+                phash(images);
+            }
+            if (only == null || only == Part.photos) {
+                List<Path> pool = PhotoLeakageBench.debianPhotos();
+                for (ai.ofa.jobs.corpus.dedup.ImageHash kind : ai.ofa.jobs.corpus.dedup.ImageHash.values()) {
+                    int k = kind == ai.ofa.jobs.corpus.dedup.ImageHash.PDQ ? threshold : kind.defaultLeakDistance();
+                    PhotoLeakageBench.Result r = PhotoLeakageBench.run(pool, kind, new int[]{k}, 1024,
+                            kind == ai.ofa.jobs.corpus.dedup.ImageHash.PDQ ? CorpusDefaults.PDQ_EVAL_CROPS
+                                    : new double[0]).get(0);
+                    PhotoLeakageBench.json(r, kind, k).forEach(System.out::println);
+                }
             }
             if (only == null || only == Part.leakage) {
                 leakage(maxCorpus, evalSize, threshold);
@@ -81,8 +101,8 @@ public final class CorpusBench {
                 selfJoin(maxCorpus, dedupThreshold);
             }
             if (only == null || only == Part.codes) {
-                if (images < 1) {
-                    throw new ai.ofa.cli.OfaCli.UsageException("--images must be positive, got " + images);
+                if (codeImages < 1) {
+                    throw new ai.ofa.cli.OfaCli.UsageException("--code-images must be positive, got " + codeImages);
                 }
                 if (!java.nio.file.Files.exists(vqgan)) {
                     String why = "no VQGAN package at " + vqgan + " (--vqgan; ./ofa bench-image makes one of the "
@@ -92,29 +112,99 @@ public final class CorpusBench {
                     }
                     System.out.println("{\"codes\":\"skipped: " + why + "\"}");
                 } else {
-                    codes(vqgan, images);
+                    codes(vqgan, codeImages);
                 }
             }
             return 0;
         }
     }
 
-    private static void phash() throws Exception {
+    /** Debian's photographs scaled to fit 1280 x 1024, JPEG q90, written once. */
+    static Path defaultPhotos() throws Exception {
+        Path dir = Path.of("build/bench-corpus/photos");
+        if (Files.isDirectory(dir)) {
+            try (var s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    return dir;
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        int n = 0;
+        for (Path p : PhotoLeakageBench.photos(List.of("/usr/share/backgrounds", "/usr/share/wallpapers"))) {
+            if (!p.toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.jpe?g$")) {
+                continue;
+            }
+            ai.ofa.image.RgbImage img = new ai.ofa.image.ImageDecoder().decode(Files.readAllBytes(p));
+            double f = Math.min(1.0, Math.min(1280.0 / img.width(), 1024.0 / img.height()));
+            java.awt.image.BufferedImage b = new java.awt.image.BufferedImage(img.width(), img.height(),
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            int[] argb = new int[img.width() * img.height()];
+            byte[] rgb = img.rgb();
+            for (int i = 0; i < argb.length; i++) {
+                argb[i] = (rgb[3 * i] & 0xff) << 16 | (rgb[3 * i + 1] & 0xff) << 8 | (rgb[3 * i + 2] & 0xff);
+            }
+            b.setRGB(0, 0, img.width(), img.height(), argb, 0, img.width());
+            Files.write(dir.resolve(String.format("%03d.jpg", n++)),
+                    ai.ofa.jobs.Jpeg.encode(PhotoLeakageBench.scaled(b, f), 0.9f));
+        }
+        return dir;
+    }
+
+    /** Fingerprints per second on this thread: every JPEG of the folder once per pass, passes for 10 s. */
+    private static void phash(Path dir) throws Exception {
+        Path d = dir != null ? dir : defaultPhotos();
         List<byte[]> images = new ArrayList<>();
-        for (String f : List.of("examples/images/astronaut.png", "examples/images/hubble_deep_field.jpg")) {
-            images.add(Files.readAllBytes(Path.of(f)));
+        long pixels = 0;
+        try (var s = Files.list(d)) {
+            for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                if (p.toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.jpe?g$")) {
+                    images.add(Files.readAllBytes(p));
+                }
+            }
         }
-        for (int i = 0; i < 4; i++) {
-            PerceptualHash.of(images.get(i % 2));   // warm-up
+        if (images.isEmpty()) {
+            throw new ai.ofa.cli.OfaCli.UsageException("--images " + d + " holds no .jpg files");
         }
-        int n = 40;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            PerceptualHash.of(images.get(i % 2));
+        long bytes = 0;
+        for (byte[] b : images) {
+            Fingerprint f = Fingerprint.of(b, ImageHash.PDQ);   // warm-up, and the sizes
+            pixels += (long) f.width() * f.height();
+            bytes += b.length;
         }
-        double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("{\"phash_images_per_s_per_core\":%.1f,\"images\":\"examples/images (512x512 PNG, "
-                + "1000x872 JPEG), decode included\"}%n", n / s);
+        // per core = per second of this thread's CPU time: on a shared machine wall time also counts the others
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (ImageHash kind : ImageHash.values()) {
+            int n = 0;
+            long c0 = cpu.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            while (cpu.getCurrentThreadCpuTime() - c0 < (kind == ImageHash.PDQ ? 10e9 : 3e9)) {
+                for (byte[] b : images) {
+                    Fingerprint.of(b, kind);
+                    n++;
+                }
+            }
+            double cpuSecs = (cpu.getCurrentThreadCpuTime() - c0) / 1e9;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(java.util.Locale.ROOT, "{\"%s\":%.1f,\"wall_images_per_s\":%.1f,\"hash\":\"%s\","
+                    + "\"images\":%d,\"mean_megapixels\":%.2f,\"mean_kb\":%d,\"dir\":\"%s\",\"decode\":\"%s\"}%n",
+                    kind == ImageHash.PDQ ? "phash_images_per_s_per_core" : "phash64_images_per_s_per_core",
+                    n / cpuSecs, n / secs, kind.configName(), images.size(), pixels / 1e6 / images.size(),
+                    bytes / images.size() / 1000, d, kind == ImageHash.PDQ
+                            ? "JPEG luma at reduced DCT scale, included" : "full decode, included");
+        }
+    }
+
+    /**
+     * A uniform 256-bit hash of {@code id} (four xxhash64 words, seeds from {@code seed}), its first word XORed
+     * with {@code flip} when given (a near copy).
+     */
+    private static org.apache.spark.sql.Column wide(org.apache.spark.sql.Column id, int seed,
+                                                    org.apache.spark.sql.Column flip) {
+        org.apache.spark.sql.Column w0 = functions.xxhash64(id, functions.lit(seed));
+        return functions.array(flip == null ? w0 : w0.bitwiseXOR(flip),
+                functions.xxhash64(id, functions.lit(seed + 100)), functions.xxhash64(id, functions.lit(seed + 200)),
+                functions.xxhash64(id, functions.lit(seed + 300)));
     }
 
     private static void leakage(long maxCorpus, long evalSize, int k) {
@@ -124,17 +214,17 @@ public final class CorpusBench {
         try {
             final long evalN = evalSize;
             Dataset<Row> eval = spark.range(evalN).select(functions.col("id").cast("string").as("eval_id"),
-                    functions.xxhash64(functions.col("id"), functions.lit(7)).as("phash"));
+                    wide(functions.col("id"), 7, null).as("phash"));
             double first = 0;
             long firstN = 0;
             for (long corpusN : new long[]{maxCorpus / 10, maxCorpus * 3 / 10, maxCorpus}) {
                 // 1% of the corpus are near copies (5 bits off) of evaluation hashes, the rest unrelated
                 Dataset<Row> corpus = spark.range(corpusN).select(functions.col("id").cast("string").as("image_id"),
                         functions.when(functions.col("id").mod(100).equalTo(0),
-                                functions.xxhash64(functions.col("id").divide(100).cast("long").mod(evalN),
-                                        functions.lit(7)).bitwiseXOR(functions.pow(functions.lit(2.0),
-                                        functions.col("id").mod(59)).cast("long").multiply(31L)))
-                                .otherwise(functions.xxhash64(functions.col("id"), functions.lit(3))).as("phash"))
+                                wide(functions.col("id").divide(100).cast("long").mod(evalN), 7,
+                                        functions.pow(functions.lit(2.0), functions.col("id").mod(59)).cast("long")
+                                                .multiply(31L)))
+                                .otherwise(wide(functions.col("id"), 3, null)).as("phash"))
                         .repartition(cores * 2).cache();
                 corpus.count();
                 long t = System.nanoTime();
@@ -167,13 +257,12 @@ public final class CorpusBench {
             for (long n : new long[]{maxCorpus / 10, maxCorpus * 3 / 10, maxCorpus}) {
                 Dataset<Row> corpus = spark.range(n).select(functions.col("id").cast("string").as("image_id"),
                         functions.when(functions.col("id").mod(100).equalTo(1),
-                                functions.xxhash64(functions.col("id").minus(1), functions.lit(3)).bitwiseXOR(
-                                        functions.lit(0b1011L).multiply(functions.pow(functions.lit(2.0),
-                                                functions.col("id").mod(50)).cast("long"))))
-                                .otherwise(functions.xxhash64(functions.col("id"), functions.lit(3))).as("phash"))
+                                wide(functions.col("id").minus(1), 3, functions.lit(0b1011L).multiply(
+                                        functions.pow(functions.lit(2.0), functions.col("id").mod(50)).cast("long"))))
+                                .otherwise(wide(functions.col("id"), 3, null)).as("phash"))
                         .repartition(cores * 2).cache();
                 corpus.count();
-                HammingBands plan = HammingBands.planSplit(k, n, n);
+                HammingBands plan = HammingBands.planSplit(256, k, n, n);
                 long t = System.nanoTime();
                 long pairs = HammingJoin.join(corpus, "image_id", "phash", corpus, "image_id", "phash", plan)
                         .filter("left_id < right_id").count();

@@ -1,6 +1,6 @@
 package ai.ofa.jobs.corpus;
 
-import ai.ofa.jobs.corpus.dedup.CorpusDefaults;
+import ai.ofa.jobs.corpus.dedup.ImageHash;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -32,14 +32,15 @@ import java.util.TreeSet;
  * </pre>
  * Targets cap a task ({@code target.TASK}) or one source's share of it ({@code target.SOURCE.TASK}); records are
  * kept in a seeded order, so the mix is deterministic.
- * Leakage and deduplication have their own perceptual-hash thresholds ({@code phash.max_distance},
- * {@code dedup.phash.max_distance}; {@code off} leaves only ids and content hashes, for images a 64-bit grey DCT
- * hash cannot tell apart, such as flat synthetic drawings); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
+ * {@code image.hash} picks the perceptual hash: {@code pdq} (256 bits, the default) or {@code phash64}.
+ * Leakage and deduplication have their own perceptual-hash thresholds in bits of that hash
+ * ({@code phash.max_distance}, default 31 for PDQ and 12 for pHash-64; {@code dedup.phash.max_distance}, default 16
+ * and 4; {@code off} leaves only ids and content hashes); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
  * With {@code vqgan.model = PKG} (a package of {@code ./ofa convert-vqgan}), image-infilling records whose source
  * supplies no codes get them computed on the executors ({@code vqgan.batch_size}, {@code vqgan.threads},
  * {@code vqgan.device}; see {@link Vqgan}).
  */
-public record CorpusConfig(String output, long seed, int phashMaxDistance, int dedupPhashMaxDistance, int ngram,
+public record CorpusConfig(String output, long seed, ImageHash imageHash, int phashMaxDistance, int dedupPhashMaxDistance, int ngram,
                            boolean cutLeakedText, boolean itmNegatives, long shardRecords, List<Source> sources, List<EvalSet> evalSets,
                            Map<String, Long> targets, java.util.Optional<Vqgan> vqgan) {
     public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
@@ -112,7 +113,7 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
         Map<String, Map<String, String>> sources = new LinkedHashMap<>();
         Map<String, Map<String, String>> evals = new LinkedHashMap<>();
         Map<String, Long> targets = new LinkedHashMap<>();
-        Set<String> known = Set.of("output", "seed", "phash.max_distance", "dedup.phash.max_distance",
+        Set<String> known = Set.of("output", "seed", "image.hash", "phash.max_distance", "dedup.phash.max_distance",
                 "text.ngram", "text.leak", "itm.negatives", "tsv.shard_records", "vqgan.model", "vqgan.batch_size",
                 "vqgan.threads", "vqgan.device");
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
@@ -149,13 +150,15 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
         if (!leak.equals("drop") && !leak.equals("cut")) {
             throw new IllegalArgumentException("text.leak is '" + leak + "', expected drop or cut");
         }
+        ImageHash hash = ImageHash.parse(p.getProperty("image.hash", "pdq"));
         return new CorpusConfig(p.getProperty("output", "build/corpus").strip(),
-                number("seed", p.getProperty("seed", "0")),
+                number("seed", p.getProperty("seed", "0")), hash,
                 distance("phash.max_distance", p.getProperty("phash.max_distance",
-                        String.valueOf(CorpusDefaults.PHASH_MAX_DISTANCE))),
+                        String.valueOf(hash.defaultLeakDistance())), hash),
                 distance("dedup.phash.max_distance", p.getProperty("dedup.phash.max_distance",
-                        String.valueOf(CorpusDefaults.DEDUP_PHASH_MAX_DISTANCE))),
-                (int) number("text.ngram", p.getProperty("text.ngram", String.valueOf(CorpusDefaults.LEAKAGE_NGRAM))),
+                        String.valueOf(hash.defaultDedupDistance())), hash),
+                (int) number("text.ngram", p.getProperty("text.ngram",
+                        String.valueOf(ai.ofa.jobs.corpus.dedup.CorpusDefaults.LEAKAGE_NGRAM))),
                 leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
                 Math.max(1, number("tsv.shard_records", p.getProperty("tsv.shard_records", "100000"))),
                 List.copyOf(src), List.copyOf(ev), Map.copyOf(targets), vqgan(p));
@@ -199,14 +202,18 @@ public record CorpusConfig(String output, long seed, int phashMaxDistance, int d
         return out;
     }
 
-    /** A Hamming threshold in [0, 32], or {@code off} (-1): no perceptual-hash rule, ids and content hashes only. */
-    private static int distance(String key, String value) {
+    /**
+     * A Hamming threshold in [0, half the hash's bits], or {@code off} (-1): no perceptual-hash rule, ids and
+     * content hashes only.
+     */
+    private static int distance(String key, String value, ImageHash hash) {
         if (value.strip().equalsIgnoreCase("off")) {
             return -1;
         }
         long n = number(key, value);
-        if (n > 32) {
-            throw new IllegalArgumentException(key + " must be in [0, 32] bits or off, got " + value);
+        if (n > hash.bits() / 2) {
+            throw new IllegalArgumentException(key + " must be in [0, " + hash.bits() / 2 + "] bits of "
+                    + hash.configName() + " or off, got " + value + " (image.hash sets the hash)");
         }
         return (int) n;
     }

@@ -1,6 +1,7 @@
 package ai.ofa.jobs.corpus;
 
 import ai.ofa.jobs.corpus.dedup.ImageGroups;
+import ai.ofa.jobs.corpus.dedup.ImageHash;
 import ai.ofa.jobs.corpus.dedup.LeakageFilter;
 import ai.ofa.jobs.corpus.text.NGramLeakage;
 import ai.ofa.jobs.corpus.text.TextInfilling;
@@ -99,8 +100,8 @@ public final class CorpusJob {
         }
     }
 
-    private static final String[] PRINT_COLUMNS = {"content_sha256", "phash", "fingerprint_error", "image_width",
-        "image_height"};
+    private static final String[] PRINT_COLUMNS = {"content_sha256", "phash", "hash_quality", "fingerprint_error",
+        "image_width", "image_height"};
 
     /**
      * Gives every record with an image its bytes and fingerprint. Each distinct image file is read and fingerprinted
@@ -108,12 +109,12 @@ public final class CorpusJob {
      * records that carry their bytes are fingerprinted as they are. A file that cannot be read makes its records bad
      * ("unreadable image: why"); bytes that cannot be decoded leave fingerprint_error set.
      */
-    static Dataset<Row> withImages(Dataset<Row> records, SparkSession spark) {
+    static Dataset<Row> withImages(Dataset<Row> records, SparkSession spark, ImageHash kind) {
         StructType pathOnly = new StructType().add("image_path", DataTypes.StringType);
         StructType read = pathOnly.add("_bytes", DataTypes.BinaryType).add("_read_error", DataTypes.StringType);
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         Dataset<Row> files = LeakageFilter.fingerprint(records.filter("image_path IS NOT NULL").select("image_path")
-                .distinct().mapPartitions(new ReadImagesFromPaths(conf, 0, 256L << 20), Encoders.row(read)), "_bytes");
+                .distinct().mapPartitions(new ReadImagesFromPaths(conf, 0, 256L << 20), Encoders.row(read)), "_bytes", kind);
         Dataset<Row> byPath = records.filter("image_path IS NOT NULL").drop("image").join(files, "image_path")
                 .withColumn("image", functions.col("_bytes"))
                 .withColumn("bad_reason", functions.coalesce(functions.col("bad_reason"), functions.when(
@@ -121,7 +122,7 @@ public final class CorpusJob {
                                 functions.col("_read_error")))))
                 .drop("_bytes", "_read_error");
         Dataset<Row> inline = LeakageFilter.fingerprint(records.filter("image_path IS NULL AND image IS NOT NULL"),
-                "image");
+                "image", kind);
         Dataset<Row> none = records.filter("image_path IS NULL AND image IS NULL");
         for (String c : PRINT_COLUMNS) {
             none = none.withColumn(c, functions.lit(null).cast(inline.schema().apply(c).dataType()));
@@ -141,7 +142,8 @@ public final class CorpusJob {
         spark.udf().register("ofa_pixel_boxes", (org.apache.spark.sql.api.java.UDF3<String, Integer, Integer, String>)
                 (refs, w, h) -> w == null ? refs : CorpusRecords.pixelBoxes(refs, w, h), DataTypes.StringType);
         // boxes given as fractions (OpenImages) become pixels now that each image's size is known
-        Dataset<Row> records = withImages(sourced, spark).withColumn("refs", functions.callUDF("ofa_pixel_boxes",
+        Dataset<Row> records = withImages(sourced, spark, config.imageHash()).withColumn("refs",
+                functions.callUDF("ofa_pixel_boxes",
                 functions.col("refs"), functions.col("image_width"), functions.col("image_height"))).cache();
 
         Dataset<Row> evalSets = null;
@@ -154,8 +156,10 @@ public final class CorpusJob {
                     .withColumn("image", functions.lit(null).cast("binary"));
         }
         evalSets = evalSets.withColumn("bad_reason", functions.lit(null).cast("string")).cache();
-        Dataset<Row> evalPrints = withImages(evalSets.drop("texts"), spark).filter("image IS NOT NULL")
-                .select("eval_set", "item_id", "image_key", "content_sha256", "phash", "fingerprint_error").cache();
+        Dataset<Row> evalPrints = LeakageFilter.fingerprintEvaluation(withImages(evalSets.drop("texts"), spark,
+                        config.imageHash()).filter("image IS NOT NULL"), "image", config.imageHash())
+                .select("eval_set", "item_id", "image_key", "content_sha256", "phash", "fingerprint_error",
+                        "eval_hashes").cache();
         List<String> evalTexts = evalSets.select(functions.explode(functions.col("texts")))
                 .as(Encoders.STRING()).collectAsList();
         Set<Long> leakedNgrams = NGramLeakage.hashes(evalTexts, config.ngram());

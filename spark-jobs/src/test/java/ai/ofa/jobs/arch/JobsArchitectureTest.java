@@ -27,4 +27,13 @@ class JobsArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "ai.onnxruntime..")
                 .check(CLASSES);
     }
+
+    @Test
+    void fingerprintsAndBandsAreSparkFree() {
+        noClasses().that().haveNameMatching("ai\\.ofa\\.jobs\\.corpus\\.dedup\\.(Pdq|ScaledJpeg|Fingerprint|ImageHash"
+                        + "|HammingBands|BandIndex|PerceptualHash|CorpusDefaults)(\\$.*)?")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "ai.onnxruntime..",
+                        "org.apache.hadoop..")
+                .check(CLASSES);
+    }
 }

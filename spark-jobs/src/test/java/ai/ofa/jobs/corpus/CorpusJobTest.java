@@ -342,9 +342,17 @@ class CorpusJobTest {
         Properties t = new Properties();
         t.setProperty("source.x.type", "coco-captions");
         t.setProperty("phash.max_distance", "off");
+        t.setProperty("dedup.phash.max_distance", "200");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()
+                .contains("dedup.phash.max_distance must be in [0, 128] bits of pdq or off, got 200"));
+        t.setProperty("image.hash", "phash64");
         t.setProperty("dedup.phash.max_distance", "40");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()
-                .contains("dedup.phash.max_distance must be in [0, 32] bits or off, got 40"));
+                .contains("dedup.phash.max_distance must be in [0, 32] bits of phash64 or off, got 40"));
+        t.setProperty("image.hash", "sha1");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()
+                .contains("image.hash is 'sha1', expected pdq or phash64"));
+        t.remove("image.hash");
         t.setProperty("dedup.phash.max_distance", "2");
         t.setProperty("target.laion.caption", "5");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CorpusConfig.parse(t)).getMessage()

@@ -216,7 +216,8 @@ class CorpusSourcesTest {
         Dataset<Row> records = spark.createDataFrame(rows, CorpusRecords.SCHEMA);
         long before = FileSystem.getAllStatistics().stream().filter(s -> s.getScheme().equals("file"))
                 .mapToLong(FileSystem.Statistics::getBytesRead).sum();
-        List<Row> out = CorpusJob.withImages(records, spark).select("record_id", "content_sha256", "image")
+        List<Row> out = CorpusJob.withImages(records, spark, ai.ofa.jobs.corpus.dedup.ImageHash.PDQ)
+                .select("record_id", "content_sha256", "image")
                 .collectAsList();
         long read = FileSystem.getAllStatistics().stream().filter(s -> s.getScheme().equals("file"))
                 .mapToLong(FileSystem.Statistics::getBytesRead).sum() - before;

@@ -25,7 +25,7 @@ import java.util.Map;
  * that HAS a near-duplicate (a few hundred bytes each: 10 million such images take 2 to 3 GB of driver memory);
  * images without one never leave the executors.
  *
- * <pre>{@code Dataset<Row> groups = ImageGroups.of(prints, 12);   // content_sha256 -> image_group}</pre>
+ * <pre>{@code Dataset<Row> groups = ImageGroups.of(prints, 16);   // content_sha256 -> image_group}</pre>
  */
 public final class ImageGroups {
     private ImageGroups() {

@@ -20,7 +20,7 @@ import java.util.List;
  * {@code unreadable_image} and its reason.
  *
  * <pre>{@code
- * LeakageFilter.Result r = LeakageFilter.apply(corpus, evalImages, 12);
+ * LeakageFilter.Result r = LeakageFilter.apply(corpus, evalImages, ImageHash.PDQ, 31);
  * // corpus: record_id, source, image_key, image;  evalImages: eval_set, item_id, image_key, image
  * r.kept();  r.manifest();
  * }</pre>
@@ -38,30 +38,66 @@ public final class LeakageFilter {
     }
 
     /**
-     * Adds content_sha256, phash, fingerprint_error (null when the image decoded), image_width and image_height
-     * after the given columns.
+     * Adds content_sha256, phash (the perceptual hash of {@code kind}, {@code array<bigint>}), hash_quality (PDQ's
+     * quality, null for pHash), fingerprint_error (null when the image decoded), image_width and image_height after
+     * the given columns.
      */
-    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
-        StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", DataTypes.LongType)
+    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol, ImageHash kind) {
+        StructType out = df.schema().add("content_sha256", DataTypes.StringType).add("phash", HammingJoin.HASH)
+                .add("hash_quality", DataTypes.IntegerType)
                 .add("fingerprint_error", DataTypes.StringType).add("image_width", DataTypes.IntegerType)
                 .add("image_height", DataTypes.IntegerType);
         int image = df.schema().fieldIndex(imageCol);
         return df.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> ai.ofa.jobs.Rows.appending(rows, r -> {
             if (r.isNullAt(image)) {
-                return new Object[]{null, null, "no image", null, null};
+                return new Object[]{null, null, null, "no image", null, null};
             }
             try {
-                Fingerprint f = Fingerprint.of((byte[]) r.get(image));
-                return new Object[]{f.contentSha256(), f.phash(), null, f.width(), f.height()};
+                Fingerprint f = Fingerprint.of((byte[]) r.get(image), kind);
+                return new Object[]{f.contentSha256(), HammingJoin.toColumn(f.hash()),
+                    f.quality() < 0 ? null : f.quality(), null, f.width(), f.height()};
             } catch (RuntimeException e) {
-                return new Object[]{null, null, String.valueOf(e.getMessage()), null, null};
+                return new Object[]{null, null, null, String.valueOf(e.getMessage()), null, null};
             }
         }), Encoders.row(out));
     }
 
-    public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, int maxDistance) {
-        return applyFingerprinted(corpus, fingerprint(corpus, "image").drop("image"),
-                fingerprint(evalImages, "image").drop("image"), maxDistance);
+    /**
+     * The evaluation side's fingerprints: as {@link #fingerprint}, plus {@code eval_hashes}
+     * ({@code array<array<bigint>>}): under PDQ the whole picture and its crops ({@link Fingerprint#evaluationHashes},
+     * {@link CorpusDefaults#PDQ_EVAL_CROPS}), under pHash-64 the one hash.
+     */
+    public static Dataset<Row> fingerprintEvaluation(Dataset<Row> df, String imageCol, ImageHash kind) {
+        // rows fingerprinted already (the job's withImages) only gain the crops' hashes
+        Dataset<Row> f = java.util.Arrays.asList(df.columns()).contains("phash") ? df : fingerprint(df, imageCol, kind);
+        StructType out = f.schema().add("eval_hashes", DataTypes.createArrayType(HammingJoin.HASH));
+        int image = f.schema().fieldIndex(imageCol);
+        int err = f.schema().fieldIndex("fingerprint_error");
+        int ph = f.schema().fieldIndex("phash");
+        return f.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> ai.ofa.jobs.Rows.appending(rows, r -> {
+            if (!r.isNullAt(err) || r.isNullAt(image)) {
+                return new Object[]{null};
+            }
+            List<scala.collection.immutable.Seq<Long>> hs = new ArrayList<>();
+            if (kind == ImageHash.PDQ) {
+                for (long[] h : Fingerprint.evaluationHashes((byte[]) r.get(image), CorpusDefaults.PDQ_EVAL_CROPS)) {
+                    hs.add(HammingJoin.toColumn(h));
+                }
+            } else {
+                hs.add(HammingJoin.toColumn(HammingJoin.fromColumn(r, ph)));
+            }
+            return new Object[]{scala.jdk.javaapi.CollectionConverters.asScala(hs).toList()};
+        }), Encoders.row(out));
+    }
+
+    /** PDQ fingerprints. */
+    public static Dataset<Row> fingerprint(Dataset<Row> df, String imageCol) {
+        return fingerprint(df, imageCol, ImageHash.PDQ);
+    }
+
+    public static Result apply(Dataset<Row> corpus, Dataset<Row> evalImages, ImageHash kind, int maxDistance) {
+        return applyFingerprinted(corpus, fingerprint(corpus, "image", kind).drop("image"),
+                fingerprintEvaluation(evalImages, "image", kind).drop("image"), maxDistance);
     }
 
     /**
@@ -94,10 +130,15 @@ public final class LeakageFilter {
                         functions.lit(0).as("distance"), functions.col("c.content_sha256").as("detail"));
         Dataset<Row> evalKeyed = e.withColumn("eval_ref", functions.concat_ws("\u0000", functions.col("eval_set"),
                 functions.col("item_id")));
+        if (java.util.Arrays.asList(e.columns()).contains("eval_hashes")) {
+            // every hash an evaluation image is indexed under (the picture and its crops); the closest one counts
+            evalKeyed = evalKeyed.drop("phash").withColumn("phash", functions.explode(functions.col("eval_hashes")));
+        }
         // a negative threshold turns the perceptual rule off (ids and content hashes only)
         Dataset<Row> pairs = maxDistance < 0
                 ? ok.sparkSession().createDataFrame(List.of(), HammingJoin.RESULT)
-                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash", maxDistance);
+                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash", maxDistance)
+                        .groupBy("left_id", "right_id").agg(functions.min("distance").as("distance"));
         Dataset<Row> byPhash = pairs.join(ok.select("record_id", "source"),
                         pairs.col("left_id").equalTo(ok.col("record_id")))
                 .select(functions.col("record_id"), functions.col("source"), functions.lit("phash").as("rule"),

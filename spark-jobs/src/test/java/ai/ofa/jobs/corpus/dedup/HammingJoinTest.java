@@ -190,4 +190,92 @@ class HammingJoinTest {
         assertTrue(HammingBands.plan(2, 1_000_000, 150_000).bands() <= HammingBands.plan(12, 1_000_000, 150_000)
                 .bands());
     }
+    /** 256-bit hashes (PDQ's width): random ones plus, for a third of the right side, left ones at 0..k+3 bits. */
+    private static long[][][] data256(long seed, int nLeft, int nRight, int k) {
+        Random rnd = new Random(seed);
+        long[][] left = new long[nLeft][];
+        long[][] right = new long[nRight][];
+        for (int i = 0; i < nLeft; i++) {
+            left[i] = new long[]{rnd.nextLong(), rnd.nextLong(), rnd.nextLong(), rnd.nextLong()};
+        }
+        for (int j = 0; j < nRight; j++) {
+            if (j % 3 == 0) {
+                long[] h = left[rnd.nextInt(nLeft)].clone();
+                int flips = j / 3 % (k + 4);
+                Set<Integer> bits = new HashSet<>();
+                while (bits.size() < flips) {
+                    bits.add(rnd.nextInt(256));
+                }
+                for (int b : bits) {
+                    h[b / 64] ^= 1L << (b % 64);
+                }
+                right[j] = h;
+            } else {
+                right[j] = new long[]{rnd.nextLong(), rnd.nextLong(), rnd.nextLong(), rnd.nextLong()};
+            }
+        }
+        return new long[][][]{left, right};
+    }
+
+    @Test
+    void exactRecallAgainstBruteForceAt256Bits() {
+        StructType wide = new StructType().add("id", DataTypes.StringType).add("h", HammingJoin.HASH);
+        for (int k : new int[]{0, 16, 31}) {
+            long[][][] d = data256(k + 100, 2000, 900, k);
+            Set<String> expected = new HashSet<>();
+            for (int i = 0; i < d[0].length; i++) {
+                for (int j = 0; j < d[1].length; j++) {
+                    int dist = HammingBands.distance(d[0][i], d[1][j]);
+                    if (dist <= k) {
+                        expected.add("L" + i + "|R" + j + "|" + dist);
+                    }
+                }
+            }
+            assertTrue(expected.size() >= 60, "planted pairs: " + expected.size());
+            List<Row> l = new ArrayList<>();
+            for (int i = 0; i < d[0].length; i++) {
+                l.add(RowFactory.create("L" + i, HammingJoin.toColumn(d[0][i])));
+            }
+            List<Row> r = new ArrayList<>();
+            for (int j = 0; j < d[1].length; j++) {
+                r.add(RowFactory.create("R" + j, HammingJoin.toColumn(d[1][j])));
+            }
+            for (String how : List.of("split", "plan", "broadcast")) {
+                List<Row> rows = switch (how) {
+                    case "broadcast" -> HammingJoin.joinBroadcast(spark.createDataFrame(l, wide), "id", "h",
+                            spark.createDataFrame(r, wide), "id", "h", k).collectAsList();
+                    case "plan" -> HammingJoin.join(spark.createDataFrame(l, wide), "id", "h",
+                            spark.createDataFrame(r, wide), "id", "h", HammingBands.plan(256, k, 2000, 900))
+                            .collectAsList();
+                    default -> HammingJoin.join(spark.createDataFrame(l, wide), "id", "h",
+                            spark.createDataFrame(r, wide), "id", "h", k).collectAsList();
+                };
+                Set<String> got = new HashSet<>();
+                for (Row row : rows) {
+                    assertTrue(got.add(row.getString(0) + "|" + row.getString(1) + "|" + row.getInt(2)),
+                            "duplicate pair");
+                }
+                assertEquals(expected, got, "k=" + k + " " + how);
+            }
+        }
+    }
+
+    @Test
+    void bandsOf256BitsReadAcrossWordBoundaries() {
+        HammingBands b = new HammingBands(256, 31, 10, 0);   // widths 26 x 6, 25 x 4: bands straddle the words
+        long[] h = {0x0123456789abcdefL, 0xfedcba9876543210L, 0x0f0f0f0f0f0f0f0fL, 0x1111222233334444L};
+        java.math.BigInteger whole = new java.math.BigInteger(1, java.nio.ByteBuffer.allocate(32).putLong(h[0])
+                .putLong(h[1]).putLong(h[2]).putLong(h[3]).array());
+        int start = 0;
+        for (int i = 0; i < 10; i++) {
+            int w = i < 6 ? 26 : 25;
+            long want = whole.shiftRight(256 - start - w).and(java.math.BigInteger.ONE.shiftLeft(w)
+                    .subtract(java.math.BigInteger.ONE)).longValueExact();
+            assertEquals(want, b.band(h, i), "band " + i);
+            start += w;
+        }
+        HammingBands planned = HammingBands.plan(256, 31, 150_000, 20_000_000);
+        System.out.println("{\"plan_256_k31_150k_x_20M\":\"" + planned + "\"}");
+        assertTrue(planned.bands() >= 8, planned.toString());
+    }
 }

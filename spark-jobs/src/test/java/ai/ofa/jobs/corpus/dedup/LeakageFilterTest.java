@@ -63,7 +63,7 @@ class LeakageFilterTest {
                 RowFactory.create("vqav2_val", "coffee", null, coffee),
                 RowFactory.create("snli_ve_test", "camera", "flickr30k:1", camera));
         LeakageFilter.Result r = LeakageFilter.apply(spark.createDataFrame(corpus, corpusSchema),
-                spark.createDataFrame(eval, evalSchema), CorpusDefaults.PHASH_MAX_DISTANCE);
+                spark.createDataFrame(eval, evalSchema), ImageHash.PDQ, CorpusDefaults.PDQ_MAX_DISTANCE);
         Map<String, String> rule = new HashMap<>();
         Map<String, String> set = new HashMap<>();
         for (Row m : r.manifest().collectAsList()) {
