@@ -25,7 +25,8 @@ final class Progress implements AutoCloseable {
     });
 
     /** @param totalTaskRows records x tasks to do, or a negative number when the total is unknown */
-    Progress(LongAccumulator done, LongAccumulator failed, long totalTaskRows, int tasks) {
+    Progress(org.apache.spark.sql.SparkSession spark, LongAccumulator done, LongAccumulator failed,
+             long totalTaskRows, int tasks) {
         this.done = done;
         this.failed = failed;
         this.total = totalTaskRows;   // < 0: unknown
