@@ -174,7 +174,10 @@ public final class EnrichJob {
      * reads its files, as the checkpoint's source log lists them, with the batch reader of the format.
      */
     private static Dataset<Row> unitsOf(SparkSession spark, EnrichOptions o) {
-        org.apache.spark.sql.streaming.DataStreamReader r = spark.readStream().format("binaryFile")
+        StructType binaryFile = new StructType().add("path", DataTypes.StringType, false)
+                .add("modificationTime", DataTypes.TimestampType, false).add("length", DataTypes.LongType, false)
+                .add("content", DataTypes.BinaryType, true);
+        org.apache.spark.sql.streaming.DataStreamReader r = spark.readStream().format("binaryFile").schema(binaryFile)
                 .option("maxFilesPerTrigger", o.maxFilesPerBatch())
                 .option("recursiveFileLookup", "true")
                 .option("maxFileAge", "36500d");   // the default (7 days) would skip old files after a restart
