@@ -116,7 +116,8 @@ public final class EnrichJob {
         org.apache.spark.util.LongAccumulator failed = spark.sparkContext().longAccumulator("ofa.task_rows_failed");
         Units units = new Units();
         Path checkpoint = new Path(out, "_checkpoint");
-        try (Progress progress = new Progress(spark, done, failed, -1, stages.size())) {
+        long toDo = files.size() - SourceLog.plannedBefore(spark, checkpoint);
+        try (Progress progress = new Progress(spark, done, failed, toDo, stages.size())) {
             org.apache.spark.sql.streaming.StreamingQuery query = unitsOf(spark, o)
                     .writeStream()
                     .queryName("ofa-enrich")
@@ -127,6 +128,7 @@ public final class EnrichJob {
                                 List<String> batchFiles = SourceLog.files(spark, checkpoint, batchId);
                                 if (sink.completed(batchId)) {   // written (and published) before a crash
                                     units.skipped(batchId, batchFiles.size());
+                                    progress.unitDone(batchFiles.size());
                                     return;
                                 }
                                 Dataset<Row> df = prepare(read(spark, o, batchFiles), o, texts);
@@ -138,6 +140,7 @@ public final class EnrichJob {
                                         .withColumn(BATCH_COL, functions.lit(batchId))
                                         .withColumn(RUN_COL, functions.lit(runId));
                                 units.add(sink.write(batchId, runId, df, o), batchFiles.size());
+                                progress.unitDone(batchFiles.size());
                             })
                     .start();
             query.awaitTermination();
@@ -150,6 +153,28 @@ public final class EnrichJob {
                 units.errorsByReason(), (System.nanoTime() - start) / 1e9, o.output(), o);
         writeRunRecord(conf, out, o, summary);
         return summary;
+    }
+
+    /**
+     * The units the streaming query cuts the input into, with units that only read their file list from the
+     * checkpoint (the driver's share of a run, for the planning benchmark): {units, files}.
+     */
+    static long[] planUnits(SparkSession spark, EnrichOptions o) {
+        Path checkpoint = new Path(o.output(), "_checkpoint");
+        long[] counts = new long[2];
+        try {
+            unitsOf(spark, o).writeStream().trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
+                    .option("checkpointLocation", checkpoint.toString())
+                    .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>)
+                            (ignored, batchId) -> {
+                                counts[0]++;
+                                counts[1] += SourceLog.files(spark, checkpoint, batchId).size();
+                            })
+                    .start().awaitTermination();
+        } catch (java.util.concurrent.TimeoutException | org.apache.spark.sql.streaming.StreamingQueryException e) {
+            throw new IllegalStateException("Planning " + o.input() + " failed: " + e.getMessage(), e);
+        }
+        return counts;
     }
 
     /** Provenance columns: the unit (micro-batch id) that wrote a row and the run (one per job start). */

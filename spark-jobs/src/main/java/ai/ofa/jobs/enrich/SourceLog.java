@@ -18,6 +18,19 @@ final class SourceLog {
     private SourceLog() {
     }
 
+    /** Input files an earlier run of this checkpoint already cut into units (done, or the one in flight). */
+    static long plannedBefore(SparkSession spark, Path checkpoint) {
+        try {
+            Path dir = new Path(checkpoint, "sources/0");
+            if (!dir.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(dir)) {
+                return 0;
+            }
+            return new FileStreamSourceLog(FileStreamSourceLog.VERSION(), spark, dir.toString()).allFiles().length;
+        } catch (java.io.IOException e) {
+            return 0;   // only the ETA needs it
+        }
+    }
+
     static List<String> files(SparkSession spark, Path checkpoint, long batchId) {
         FileStreamSourceLog log = new FileStreamSourceLog(FileStreamSourceLog.VERSION(), spark,
                 new Path(checkpoint, "sources/0").toString());

@@ -57,7 +57,7 @@ class LakeResumeTest {
         spark = SparkSession.builder().master("local[2]").appName("lake-resume-test")
                 .config("spark.ui.enabled", "false").getOrCreate();
         root = Path.of(System.getProperty("ofa.project.root"));
-        model = root.resolve("models/ofa-tiny-random");
+        model = root.resolve("models/ofa-scenes");   // 96 px: fast enough for 10 runs of 80 rows
         input = tmp.resolve("in");
         Files.createDirectories(input);
         StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType);
