@@ -11,7 +11,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -460,12 +459,22 @@ public final class EnrichJob {
             if (st.isFile()) {
                 all.add(st.getPath().toString());
             } else {
-                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-                while (it.hasNext()) {
-                    LocatedFileStatus f = it.next();
-                    String name = f.getPath().getName();
-                    if (!name.startsWith("_") && !name.startsWith(".")) {
-                        all.add(f.getPath().toString());
+                // listStatus per folder, not listFiles: its LocatedFileStatus asks for block locations and (local
+                // file system) each file's permissions, one request or process per file
+                java.util.ArrayDeque<Path> folders = new java.util.ArrayDeque<>(List.of(root));
+                while (!folders.isEmpty()) {
+                    RemoteIterator<FileStatus> it = fs.listStatusIterator(folders.pop());
+                    while (it.hasNext()) {
+                        FileStatus f = it.next();
+                        String name = f.getPath().getName();
+                        if (name.startsWith("_") || name.startsWith(".")) {
+                            continue;
+                        }
+                        if (f.isDirectory()) {
+                            folders.push(f.getPath());
+                        } else {
+                            all.add(f.getPath().toString());
+                        }
                     }
                 }
             }
