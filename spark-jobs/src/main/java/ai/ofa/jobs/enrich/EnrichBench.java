@@ -42,9 +42,24 @@ public final class EnrichBench {
         @picocli.CommandLine.Option(names = "--model", paramLabel = "PKG", defaultValue = "models/ofa-tiny-random",
                 description = "the package (default: ${DEFAULT-VALUE})")
         String model;
+        @picocli.CommandLine.Option(names = "--plan-only", description = "measure only the driver's planning: "
+                + "the listing and the units of --files tiny synthetic files (default: off)")
+        boolean planOnly;
+        @picocli.CommandLine.Option(names = "--files", paramLabel = "N", split = ",", defaultValue = "10000,100000",
+                description = "input files for --plan-only (default: ${DEFAULT-VALUE})")
+        List<Integer> files;
 
         @Override
         public Integer call() throws IOException {
+            if (planOnly) {
+                for (int n : files) {
+                    if (n < 1) {
+                        throw new ai.ofa.cli.OfaCli.UsageException("--files must be positive, got " + n);
+                    }
+                }
+                plan(files);
+                return 0;
+            }
             if (records < 1) {
                 throw new ai.ofa.cli.OfaCli.UsageException("--records must be positive, got " + records);
             }
@@ -85,6 +100,42 @@ public final class EnrichBench {
                                 + "\"spark_overhead\":%.3f,\"job_images_per_s\":%.3f,\"run_peak_rss_mb\":%d,"
                                 + "\"live_heap_after_gc_mb\":%s,\"cores\":%d}%n", n, s.rows(), loop, job,
                         job / loop - 1, n / job, rss("VmHWM"), mem.curve(), cores);
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * Planning at N input files: N one-byte image files, then the driver's listing (format, schema probe) and the
+     * streaming query that cuts them into units and logs each unit's files in the checkpoint, with units that do
+     * no work: what the driver costs before and between the executors' work, no request per file.
+     */
+    static void plan(List<Integer> counts) throws IOException {
+        Path work = Path.of("build", "bench-enrich", "plan");
+        deleteTree(work);
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("ofa-enrich-plan-bench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            for (int n : counts) {
+                Path in = work.resolve("in-" + n);
+                Files.createDirectories(in);
+                for (int i = 0; i < n; i++) {
+                    Files.write(in.resolve(String.format("img-%07d.png", i)), new byte[]{1});
+                }
+                EnrichOptions o = EnrichOptions.parse(new String[]{"--input", in.toString(), "--output",
+                    work.resolve("out-" + n).toString(), "--model", "models/ofa-tiny-random"});
+                long t0 = System.nanoTime();
+                EnrichJob.Inputs inputs = EnrichJob.listInputs(spark.sparkContext().hadoopConfiguration(),
+                        o.input(), o.inputFormat());
+                double listing = (System.nanoTime() - t0) / 1e9;
+                EnrichOptions resolved = o.withInputFormat(inputs.format());
+                long t1 = System.nanoTime();
+                long[] units = EnrichJob.planUnits(spark, resolved);
+                double planning = (System.nanoTime() - t1) / 1e9;
+                System.out.printf("{\"input_files\":%d,\"driver_listing_s\":%.2f,\"units\":%d,"
+                        + "\"files_in_units\":%d,\"files_per_unit\":%d,\"streaming_plan_s\":%.2f}%n", n, listing,
+                        units[0], units[1], resolved.maxFilesPerBatch(), planning);
             }
         } finally {
             spark.stop();

@@ -11,7 +11,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -84,74 +83,161 @@ public final class EnrichJob {
 
     static String describe(Summary s) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("ofa enrich: %d input file(s) processed, %d already committed (skipped); %d rows, "
+        out.append(String.format("ofa enrich: %d input file(s) processed, %d already committed (skipped); %d rows processed, "
                 + "%d errors, %.2f images/s in %.1f s%n", s.files(), s.filesSkipped(), s.rows(), s.errors(),
                 s.imagesPerSecond(), s.seconds()));
         s.errorsByReason().forEach((reason, n) -> out.append(String.format("  %6d  %s%n", n, reason)));
-        out.append("output: ").append(s.output()).append("/data (Parquet; one folder per input file)");
+        out.append("output: ").append(s.options().outputTable() != null ? "Iceberg table " + s.options()
+                .outputTable() : s.output() + "/data (Parquet)").append("; progress in ").append(s.output())
+                .append("/_checkpoint");
         return out.toString();
     }
 
     public static Summary run(SparkSession spark, EnrichOptions declared) {
         long start = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Inputs inputs = listInputs(conf, declared.input(), declared.inputFormat());
+        Inputs inputs = listInputs(conf, declared.input(), declared.inputFormat());   // the driver's one listing
         EnrichOptions o = declared.withInputFormat(inputs.format());
         List<String> files = inputs.files();
-        spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
-                DataTypes.StringType);
         Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
         List<OfaTransformer> stages = stages(o, List.of(probe.columns()), o.allLabels(conf));
-        Dataset<Row> texts = readTexts(spark, o);   // read and checked once, joined to every read below
+        Dataset<Row> texts = readTexts(spark, o);   // read and checked once, joined to every unit below
         StructType schema = prepare(probe, o, texts).schema();
         for (OfaTransformer t : stages) {
             schema = t.transformSchema(schema);   // bad configuration fails here, before any work
         }
+        String runId = UUID.randomUUID().toString();
         Path out = new Path(o.output());
-        List<String> pending = new ArrayList<>();
-        try {
-            FileSystem fs = out.getFileSystem(conf);
-            for (String f : files) {
-                if (!fs.exists(new Path(out, "_committed/" + sourceId(f)))) {
-                    pending.add(f);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot read output " + o.output() + ": " + e.getMessage(), e);
-        }
-        if (pending.isEmpty()) {
-            return new Summary(0, files.size(), 0, 0, Map.of(), (System.nanoTime() - start) / 1e9, o.output(), o);
-        }
-        try {   // what a killed run left half-written is never committed: drop it (one job per output at a time)
-            FileSystem fs = out.getFileSystem(conf);
-            Path stale = new Path(out, "_staging");
-            if (fs.exists(stale)) {
-                fs.delete(stale, true);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot clean " + o.output() + "/_staging: " + e.getMessage(), e);
-        }
-        Dataset<Row> df = prepare(read(spark, o, pending), o, texts);
-        // the progress total: cheap for Parquet (footers) and folders (listing); a webdataset count would read every
-        // shard twice, so those runs show progress without a total
-        long inputRows = o.inputFormat().equals("webdataset") ? -1 : read(spark, o, pending).count();
+        LakeSink sink = o.outputTable() != null
+                ? IcebergSink.open(spark, o, out, outputSchema(schema, o))
+                : new ParquetFolderSink(spark, out, o.maxRowsPerFile());
         org.apache.spark.util.LongAccumulator done = spark.sparkContext().longAccumulator("ofa.task_rows_done");
         org.apache.spark.util.LongAccumulator failed = spark.sparkContext().longAccumulator("ofa.task_rows_failed");
-        for (OfaTransformer t : stages) {
-            df = t.setProgress(done, failed).transform(df);
+        Units units = new Units();
+        Path checkpoint = new Path(out, "_checkpoint");
+        long toDo = files.size() - SourceLog.plannedBefore(spark, checkpoint);
+        try (Progress progress = new Progress(spark, done, failed, toDo, stages.size())) {
+            org.apache.spark.sql.streaming.StreamingQuery query = unitsOf(spark, o)
+                    .writeStream()
+                    .queryName("ofa-enrich")
+                    .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
+                    .option("checkpointLocation", checkpoint.toString())
+                    .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>)
+                            (ignored, batchId) -> {
+                                List<String> batchFiles = SourceLog.files(spark, checkpoint, batchId);
+                                if (sink.completed(batchId)) {   // written (and published) before a crash
+                                    units.skipped(batchId, batchFiles.size());
+                                    progress.unitDone(batchFiles.size());
+                                    return;
+                                }
+                                Dataset<Row> df = prepare(read(spark, o, batchFiles), o, texts);
+                                for (OfaTransformer t : stages) {
+                                    df = t.setProgress(done, failed).transform(df);
+                                }
+                                df = explainReadErrors(df, o).drop(o.imageCol())
+                                        .withColumn("job_version", functions.lit(VERSION))
+                                        .withColumn(BATCH_COL, functions.lit(batchId))
+                                        .withColumn(RUN_COL, functions.lit(runId));
+                                units.add(sink.write(batchId, runId, df, o), batchFiles.size());
+                                progress.unitDone(batchFiles.size());
+                            })
+                    .start();
+            query.awaitTermination();
+        } catch (java.util.concurrent.TimeoutException | org.apache.spark.sql.streaming.StreamingQueryException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("The enrich job over " + o.input() + " failed: " + cause.getMessage(),
+                    cause);
         }
-        df = explainReadErrors(df, o).drop(o.imageCol()).withColumn("job_version", functions.lit(VERSION));
-        Path staging = new Path(out, "_staging/" + UUID.randomUUID());
-        try (Progress progress = new Progress(done, failed, inputRows < 0 ? -1 : inputRows * stages.size(),
-                stages.size())) {
-            df.write().partitionBy("_source_id").parquet(staging.toString());
-        }
-        Map<String, Long> errors = new LinkedHashMap<>();
-        long[] totals = commit(spark, conf, o, out, staging, pending, errors);
-        Summary summary = new Summary(pending.size(), files.size() - pending.size(), totals[0], totals[1], errors,
-                (System.nanoTime() - start) / 1e9, o.output(), o);
+        Summary summary = new Summary(units.files, files.size() - units.files, units.rows, units.errors,
+                units.errorsByReason(), (System.nanoTime() - start) / 1e9, o.output(), o);
         writeRunRecord(conf, out, o, summary);
         return summary;
+    }
+
+    /**
+     * The units the streaming query cuts the input into, with units that only read their file list from the
+     * checkpoint (the driver's share of a run, for the planning benchmark): {units, files}.
+     */
+    static long[] planUnits(SparkSession spark, EnrichOptions o) {
+        Path checkpoint = new Path(o.output(), "_checkpoint");
+        long[] counts = new long[2];
+        try {
+            unitsOf(spark, o).writeStream().trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
+                    .option("checkpointLocation", checkpoint.toString())
+                    .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>)
+                            (ignored, batchId) -> {
+                                counts[0]++;
+                                counts[1] += SourceLog.files(spark, checkpoint, batchId).size();
+                            })
+                    .start().awaitTermination();
+        } catch (java.util.concurrent.TimeoutException | org.apache.spark.sql.streaming.StreamingQueryException e) {
+            throw new IllegalStateException("Planning " + o.input() + " failed: " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
+    /** Provenance columns: the unit (micro-batch id) that wrote a row and the run (one per job start). */
+    public static final String BATCH_COL = "_batch_id";
+    public static final String RUN_COL = "_run_id";
+
+    /** The output row's schema: what the stages make, less the image bytes, plus the job's own columns. */
+    private static StructType outputSchema(StructType staged, EnrichOptions o) {
+        StructType s = new StructType();
+        for (org.apache.spark.sql.types.StructField f : staged.fields()) {
+            if (!f.name().equals(o.imageCol()) && !f.name().equals(READ_ERROR)) {
+                s = s.add(f);
+            }
+        }
+        return s.add("job_version", DataTypes.StringType, false).add(BATCH_COL, DataTypes.LongType, false)
+                .add(RUN_COL, DataTypes.StringType, false);
+    }
+
+    /**
+     * The stream that paces the job: Spark's file source over the input folder, {@code --max-files-per-batch} files
+     * a micro-batch. Its rows are not read (the metadata scan of binaryFile would drop 0-byte files): each unit
+     * reads its files, as the checkpoint's source log lists them, with the batch reader of the format.
+     */
+    private static Dataset<Row> unitsOf(SparkSession spark, EnrichOptions o) {
+        StructType binaryFile = new StructType().add("path", DataTypes.StringType, false)
+                .add("modificationTime", DataTypes.TimestampType, false).add("length", DataTypes.LongType, false)
+                .add("content", DataTypes.BinaryType, true);
+        org.apache.spark.sql.streaming.DataStreamReader r = spark.readStream().format("binaryFile").schema(binaryFile)
+                .option("maxFilesPerTrigger", o.maxFilesPerBatch())
+                .option("recursiveFileLookup", "true")
+                .option("maxFileAge", "36500d");   // the default (7 days) would skip old files after a restart
+        switch (o.inputFormat()) {
+            case "parquet" -> r = r.option("pathGlobFilter", "*.parquet");
+            case "webdataset" -> r = r.option("pathGlobFilter", "*.tar");
+            default -> { }
+        }
+        return r.load(o.input());
+    }
+
+    /** What the units of this run did (updated on the driver, one unit at a time). */
+    private static final class Units {
+        int files;
+        long rows;
+        long errors;
+        final Map<String, Long> reasons = new LinkedHashMap<>();
+
+        void add(LakeSink.Written w, int fileCount) {
+            files += fileCount;
+            rows += w.rows();
+            errors += w.errors();
+            w.errorsByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
+        }
+
+        void skipped(long batchId, int fileCount) {
+            System.err.println("ofa enrich: unit " + batchId + " (" + fileCount + " file(s)) was written before "
+                    + "the restart; not redone");
+        }
+
+        Map<String, Long> errorsByReason() {
+            Map<String, Long> top = new LinkedHashMap<>();
+            reasons.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(20)
+                    .forEach(e -> top.put(e.getKey(), e.getValue()));
+            return top;
+        }
     }
 
     /**
@@ -194,51 +280,6 @@ public final class EnrichJob {
         }
     }
 
-    /** Moves each source's folder into place and marks it committed; returns {rows, errors}. */
-    private static long[] commit(SparkSession spark, Configuration conf, EnrichOptions o, Path out, Path staging,
-                                 List<String> pending, Map<String, Long> errors) {
-        Dataset<Row> written = spark.read().parquet(staging.toString());
-        List<Column> statuses = new ArrayList<>();
-        for (EnrichOptions.Task t : o.tasks()) {
-            String col = TASK_COLUMNS.get(t.name());
-            statuses.add(functions.when(functions.col(col + ".status").equalTo("error"),
-                    functions.concat(functions.lit(col + ": "), functions.col(col + ".error"))));
-        }
-        Dataset<Row> reasons = written.select(functions.explode(functions.array(statuses.toArray(new Column[0])))
-                .as("reason")).filter("reason IS NOT NULL");
-        for (Row r : reasons.withColumn("reason", functions.regexp_replace(functions.col("reason"),
-                ai.ofa.task.Outcome.ITEM_PREFIX, "")).groupBy("reason").count().orderBy(functions.desc("count"))
-                .limit(20).collectAsList()) {
-            errors.put(r.getString(0), r.getLong(1));
-        }
-        long rows = written.count();
-        long errorCount = reasons.count();
-        try {
-            FileSystem fs = out.getFileSystem(conf);
-            Path data = new Path(out, "data");
-            fs.mkdirs(data);
-            fs.mkdirs(new Path(out, "_committed"));
-            for (String f : pending) {
-                String id = sourceId(f);
-                Path part = new Path(staging, "_source_id=" + id);
-                Path target = new Path(data, "_source_id=" + id);
-                if (fs.exists(target)) {
-                    fs.delete(target, true);   // a crash between move and mark left it: replace, never duplicate
-                }
-                if (fs.exists(part) && !fs.rename(part, target)) {
-                    throw new IOException("Cannot move " + part + " to " + target);
-                }
-                try (var marker = fs.create(new Path(out, "_committed/" + id), true)) {
-                    marker.write((f + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            fs.delete(staging.getParent(), true);   // _staging/ as a whole: one job per output at a time
-        } catch (IOException e) {
-            throw new IllegalStateException("Committing output to " + out + " failed: " + e.getMessage(), e);
-        }
-        return new long[]{rows, errorCount};
-    }
-
     static List<OfaTransformer> stages(EnrichOptions o, List<String> inputColumns, List<String> labels) {
         Map<String, String> renamed = clashingInputColumns(o, inputColumns);
         List<OfaTransformer> stages = new ArrayList<>();
@@ -262,8 +303,6 @@ public final class EnrichJob {
      * look back at a run's input, such as the report finding the images of sampled rows.
      */
     public static Dataset<Row> readRecords(SparkSession spark, EnrichOptions o, List<String> files) {
-        spark.udf().register("ofa_source_id", (org.apache.spark.sql.api.java.UDF1<String, String>) EnrichJob::sourceId,
-                DataTypes.StringType);
         return prepare(read(spark, o, files), o, readTexts(spark, o));
     }
 
@@ -271,11 +310,15 @@ public final class EnrichJob {
         if (o.inputFormat().equals("webdataset")) {
             return WebDatasetReader.read(spark, files);
         }
-        String[] paths = files.toArray(new String[0]);
-        Dataset<Row> df = o.inputFormat().equals("binaryfile")
-                ? spark.read().format("binaryFile").load(paths) : spark.read().parquet(paths);
-        return df.withColumn("_source_file", functions.input_file_name());
+        if (o.inputFormat().equals("binaryfile")) {
+            return ImageFiles.read(spark, files, o.imageCol());
+        }
+        return spark.read().parquet(files.toArray(new String[0]))
+                .withColumn(SOURCE_COL, functions.input_file_name());
     }
+
+    /** The column naming each row's input file (a URI): how the report finds a row's image again. */
+    public static final String SOURCE_COL = "_source_file";
 
     /** The column a path-col read adds: why the image could not be read, or null. */
     public static final String READ_ERROR = "_read_error";
@@ -304,8 +347,7 @@ public final class EnrichJob {
         for (Map.Entry<String, String> r : clashingInputColumns(o, List.of(df.columns())).entrySet()) {
             df = df.withColumnRenamed(r.getKey(), r.getValue());
         }
-        Dataset<Row> out = withTexts(df.withColumn("_source_id", functions.callUDF("ofa_source_id",
-                functions.col("_source_file"))).drop("_source_file"), o, texts);
+        Dataset<Row> out = withTexts(df, o, texts);
         if (o.pathCol() == null) {
             return out;
         }
@@ -384,7 +426,7 @@ public final class EnrichJob {
 
     /** Rows whose image could not be read: each task's error says why, not just "image is null". */
     private static Dataset<Row> explainReadErrors(Dataset<Row> df, EnrichOptions o) {
-        if (o.pathCol() == null) {
+        if (!List.of(df.columns()).contains(READ_ERROR)) {
             return df;
         }
         for (EnrichOptions.Task t : o.tasks()) {
@@ -417,12 +459,22 @@ public final class EnrichJob {
             if (st.isFile()) {
                 all.add(st.getPath().toString());
             } else {
-                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-                while (it.hasNext()) {
-                    LocatedFileStatus f = it.next();
-                    String name = f.getPath().getName();
-                    if (!name.startsWith("_") && !name.startsWith(".")) {
-                        all.add(f.getPath().toString());
+                // listStatus per folder, not listFiles: its LocatedFileStatus asks for block locations and (local
+                // file system) each file's permissions, one request or process per file
+                java.util.ArrayDeque<Path> folders = new java.util.ArrayDeque<>(List.of(root));
+                while (!folders.isEmpty()) {
+                    RemoteIterator<FileStatus> it = fs.listStatusIterator(folders.pop());
+                    while (it.hasNext()) {
+                        FileStatus f = it.next();
+                        String name = f.getPath().getName();
+                        if (name.startsWith("_") || name.startsWith(".")) {
+                            continue;
+                        }
+                        if (f.isDirectory()) {
+                            folders.push(f.getPath());
+                        } else {
+                            all.add(f.getPath().toString());
+                        }
                     }
                 }
             }

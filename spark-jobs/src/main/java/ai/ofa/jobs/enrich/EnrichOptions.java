@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 public record EnrichOptions(String input, String inputFormat, String output, String imageCol, String keyCol,
                             List<Task> tasks, String model, String device, int batchSize, int threads,
                             String groundTextCol, String vqaQuestionCol, List<String> labels, String master,
-                            String pathCol, String textFile, String labelsFile, int show) {
+                            String pathCol, String textFile, String labelsFile, int show, int maxFilesPerBatch,
+                            int maxRowsPerFile, String outputTable) {
     public enum Task { CAPTION, GROUND, DETECT, CLASSIFY, VQA }
 
     /** {@code auto}: decided from the input's files by {@link EnrichJob#listInputs}. */
@@ -36,8 +37,25 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
         boolean folder = format.equals("binaryfile");
         return new EnrichOptions(input, format, output, imageCol != null ? imageCol : folder ? "content" : "image",
                 keyCol != null ? keyCol : folder ? "path" : "key", tasks, model, device, batchSize, threads,
-                groundTextCol, vqaQuestionCol, labels, master, pathCol, textFile, labelsFile, show);
+                groundTextCol, vqaQuestionCol, labels, master, pathCol, textFile, labelsFile, show,
+                maxFilesPerBatch > 0 ? maxFilesPerBatch : defaultFilesPerBatch(format), maxRowsPerFile, outputTable);
     }
+
+    /**
+     * A unit of work of minutes, not the whole run: a Parquet file or webdataset shard holds thousands of images
+     * (img2dataset writes 10,000 per shard), an image file one.
+     */
+    static int defaultFilesPerBatch(String format) {
+        return switch (format) {
+            case "binaryfile" -> DEFAULT_IMAGES_PER_BATCH;
+            case "auto" -> 0;   // decided with the format
+            default -> DEFAULT_SHARDS_PER_BATCH;
+        };
+    }
+
+    static final int DEFAULT_SHARDS_PER_BATCH = 8;
+    static final int DEFAULT_IMAGES_PER_BATCH = 20_000;
+    static final int DEFAULT_ROWS_PER_FILE = 100_000;
 
     /** The enrich job's command line (picocli): options, defaults and help in one place. */
     @Command(name = "ofa enrich", mixinStandardHelpOptions = true, sortOptions = false,
@@ -93,6 +111,19 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
         @Option(names = "--labels-file", paramLabel = "FILE", description = "classification labels, one per line "
                 + "(any Hadoop path)")
         String labelsFile;
+        @Option(names = "--max-files-per-batch", paramLabel = "N", defaultValue = "0", description = "input files "
+                + "per unit of work, each committed once (Spark's maxFilesPerTrigger); 0 = the format's default: "
+                + DEFAULT_SHARDS_PER_BATCH + " Parquet files or webdataset shards, " + DEFAULT_IMAGES_PER_BATCH
+                + " image files (default: ${DEFAULT-VALUE})")
+        int maxFilesPerBatch;
+        @Option(names = "--max-rows-per-file", paramLabel = "N", defaultValue = "" + DEFAULT_ROWS_PER_FILE,
+                description = "rows per output Parquet file at most (default: ${DEFAULT-VALUE})")
+        int maxRowsPerFile;
+        @Option(names = "--output-table", paramLabel = "CATALOG.DB.TABLE", description = "write an Iceberg table "
+                + "instead of Parquet under OUTPUT/data (OUTPUT still holds the checkpoint); the catalog is "
+                + "spark.sql.catalog.CATALOG, e.g. a Hadoop catalog: --conf spark.sql.catalog.lake.warehouse=PATH; "
+                + "catalog 'lake' defaults to a warehouse under OUTPUT/_warehouse")
+        String outputTable;
         @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, "
                 + "else local[*])")
         String master;
@@ -131,7 +162,8 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
             EnrichOptions declared = new EnrichOptions(input, format, output, imageCol, keyCol, List.copyOf(parsed),
                     pkg, device, positive("--batch-size", batchSize), positive("--threads", threads), groundTextCol,
                     vqaQuestionCol, List.copyOf(cleanLabels), master, pathCol, textFile, labelsFile,
-                    nonNegative("--show", show));
+                    nonNegative("--show", show), nonNegative("--max-files-per-batch", maxFilesPerBatch),
+                    positive("--max-rows-per-file", maxRowsPerFile), outputTable);
             // a named format fixes its default columns now; auto decides them once the files are listed
             return format.equals("auto") ? declared : declared.withInputFormat(format);
         }

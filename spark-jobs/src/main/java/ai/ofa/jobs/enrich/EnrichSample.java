@@ -27,7 +27,9 @@ final class EnrichSample {
     }
 
     static String describe(SparkSession spark, EnrichOptions o, int n) {
-        List<Row> rows = spark.read().parquet(o.output() + "/data").orderBy(o.keyCol()).limit(n).collectAsList();
+        org.apache.spark.sql.Dataset<Row> out = o.outputTable() != null ? spark.table(o.outputTable())
+                : spark.read().parquet(o.output() + "/data");
+        List<Row> rows = out.orderBy(o.keyCol()).limit(n).collectAsList();
         StringBuilder sb = new StringBuilder(String.format("the first %d of the output's rows:%n", rows.size()));
         if (rows.isEmpty()) {
             return sb.toString();

@@ -12,7 +12,7 @@ import java.util.Iterator;
 
 /**
  * For records that point at their image (a path or URI column: file, hdfs, s3a, ...), reads the bytes through
- * Hadoop's FileSystem into an extra binary column, one row at a time (bounded memory). A missing, unreadable or
+ * Hadoop's FileSystem into an extra binary column, one row at a time (bounded memory). A missing, unreadable, empty or
  * oversized file gives null bytes and the reason in an extra string column; the row is kept.
  */
 public final class ReadImagesFromPaths implements MapPartitionsFunction<Row, Row> {
@@ -45,6 +45,9 @@ public final class ReadImagesFromPaths implements MapPartitionsFunction<Row, Row
         Path p = new Path(location);
         FileSystem fs = p.getFileSystem(conf.value());
         long len = fs.getFileStatus(p).getLen();
+        if (len == 0) {
+            throw new IllegalArgumentException("the file is empty (0 bytes)");
+        }
         if (len > maxBytes) {
             throw new IllegalArgumentException("file of " + len + " bytes exceeds the limit of " + maxBytes);
         }

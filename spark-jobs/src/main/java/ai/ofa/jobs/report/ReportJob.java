@@ -223,23 +223,32 @@ public final class ReportJob {
     }
 
     /**
-     * The images of the sampled rows, read again from the run's input: the input files come from the commit
-     * markers of the rows' {@code _source_id}, read as the run read them (bytes, paths, folder or webdataset).
+     * The images of the sampled rows, read again from the run's input: the input files are the rows'
+     * {@code _source_file} (older outputs: the commit markers of their {@code _source_id}), read as the run read
+     * them (bytes, paths, folder or webdataset).
      */
     private static void findImages(SparkSession spark, FileSystem fs, Path out, Map<String, Object> run,
                                    List<Row> sampled, Map<String, byte[]> images, Map<String, String> problems) {
-        if (run.isEmpty() || sampled.isEmpty() || !List.of(sampled.get(0).schema().fieldNames())
-                .contains("_source_id")) {
+        if (run.isEmpty() || sampled.isEmpty()) {
+            return;
+        }
+        List<String> fields = List.of(sampled.get(0).schema().fieldNames());
+        boolean byFile = fields.contains(EnrichJob.SOURCE_COL);
+        if (!byFile && !fields.contains("_source_id")) {
             return;
         }
         Set<String> sources = new LinkedHashSet<>();
         Set<String> keys = new LinkedHashSet<>();
         for (Row r : sampled) {
-            sources.add(r.getAs("_source_id"));
+            sources.add(r.getAs(byFile ? EnrichJob.SOURCE_COL : "_source_id"));
             keys.add(r.getAs("_k"));
         }
         List<String> files = new ArrayList<>();
         for (String id : sources) {
+            if (byFile) {
+                files.add(id);
+                continue;
+            }
             try (var in = fs.open(new Path(out, "_committed/" + id))) {
                 files.add(new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
             } catch (IOException e) {

@@ -119,7 +119,11 @@ class S3aEnrichTest {
         assertEquals("error", byKey.get("b-bad").getAs("status"));
         assertTrue(((String) byKey.get("u-missing").getAs("error")).contains("s3a://lake/images/nope.jpg"),
                 (String) byKey.get("u-missing").getAs("error"));
-        assertTrue(fs.listStatus(new org.apache.hadoop.fs.Path("s3a://lake/enriched/uris/_committed")).length == 1);
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("s3a://lake/enriched/uris/_checkpoint/commits/0")),
+                "one unit, committed in the checkpoint on s3a");
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(new org.apache.hadoop.fs.Path("s3a://lake/enriched/uris/data"))) {
+            assertTrue(f.isFile() && f.getPath().getName().startsWith("batch-000000000000-"), "flat data/: " + f.getPath());
+        }
 
         EnrichJob.Summary again = EnrichJob.run(spark, EnrichOptions.parse(new String[]{
             "--input", "s3a://lake/records/uris", "--path-col", "uri", "--output", "s3a://lake/enriched/uris",
