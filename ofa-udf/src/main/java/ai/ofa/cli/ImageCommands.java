@@ -64,33 +64,6 @@ final class ImageCommands {
         }
     }
 
-    static final class Sampling {
-        @Option(names = "--samples", paramLabel = "N", defaultValue = "1", description = "candidates drawn, the "
-                + "best by the model's own sequence log-prob kept (default: ${DEFAULT-VALUE}; no CLIP reranking)")
-        int samples;
-        @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "random seed; the same "
-                + "seed gives the same image (default: ${DEFAULT-VALUE})")
-        long seed;
-        @Option(names = "--topk", paramLabel = "K", defaultValue = "256", description = "sample among the K most "
-                + "likely codes; 1 is greedy (default: ${DEFAULT-VALUE})")
-        int topK;
-        @Option(names = "--topp", paramLabel = "P", description = "nucleus sampling: the smallest set of codes "
-                + "whose probability reaches P, in (0, 1]; takes precedence over --topk, as in fairseq (default: off)")
-        Double topP;
-        @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "divides the "
-                + "logits before sampling (default: ${DEFAULT-VALUE})")
-        double temperature;
-        @Option(names = "--greedy", description = "the most likely code at each step (for checks against PyTorch)")
-        boolean greedy;
-
-        SamplingSettings settings() {
-            SamplingSettings s = SamplingSettings.reference().withTopK(greedy ? 1 : topK)
-                    .withSamples(CommonOptions.positive("--samples", samples)).withSeed(seed)
-                    .withTemperature(temperature);
-            return topP != null && !greedy ? s.withTopP(topP) : s;
-        }
-    }
-
     @Command(name = "generate", description = "Text-to-image: 1024 image codes sampled for a caption (prompt \" what "
             + "is the complete image? caption: ...\"), decoded by the VQGAN to a 256 px PNG.")
     static final class Generate implements Callable<Integer> {
@@ -101,7 +74,7 @@ final class ImageCommands {
         @Option(names = "--output", required = true, paramLabel = "OUT.png", description = "the PNG to write")
         Path output;
         @Mixin
-        Sampling sampling;
+        SamplingOptions sampling;
         @Mixin
         Models models;
         @Option(names = "--json", description = "print the codes, score and candidates as JSON")
@@ -130,7 +103,7 @@ final class ImageCommands {
         @Option(names = "--output", required = true, paramLabel = "OUT.png", description = "the PNG to write")
         Path output;
         @Mixin
-        Sampling sampling;
+        SamplingOptions sampling;
         @Mixin
         Models models;
         @Option(names = "--json", description = "print the codes, score and candidates as JSON")

@@ -32,7 +32,7 @@ import java.util.NoSuchElementException;
  * any data moves, and the batched per-partition run with one OFA model and one VQGAN model per executor JVM
  * ({@link ModelRegistry}). The VQGAN is {@code vqganPath}, or the one inside the OFA package.
  */
-public abstract class ImageCodeStage extends Transformer implements DefaultParamsWritable {
+public abstract class ImageCodeStage extends Transformer implements DefaultParamsWritable, ReportsProgress {
     private final String uid;
     private final Param<String> inputCol;
     private final Param<String> outputCol;
@@ -162,6 +162,7 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
      * Counts rows done and rows with an error into these accumulators while the stage runs (a job's progress, and
      * the Spark UI). Like every accumulator updated in a transformation, a retried task counts its rows again.
      */
+    @Override
     public ImageCodeStage setProgress(org.apache.spark.util.LongAccumulator rows,
                                       org.apache.spark.util.LongAccumulator errors) {
         this.rowsDone = rows;
@@ -179,9 +180,9 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
         if (needsOfaModel() && !isDefined(modelPath)) {
             throw new IllegalArgumentException(name + ": modelPath is not set (setModelPath)");
         }
-        if (!needsOfaModel() && !isDefined(vqganPath)) {
+        if (!needsOfaModel() && !isDefined(vqganPath) && !isDefined(modelPath)) {
             throw new IllegalArgumentException(name + ": vqganPath is not set (setVqganPath: a package made by "
-                    + "./ofa convert-vqgan)");
+                    + "./ofa convert-vqgan; or setModelPath: an OFA package that contains one)");
         }
         OfaTransformer.requireColumn(schema, value(inputCol), inputType(), "inputCol");
         String out = value(outputCol);
@@ -192,10 +193,44 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
         return schema.add(new StructField(out, resultType(), false, Metadata.empty()));
     }
 
+    /**
+     * On the driver, before any work: the packages the executors will load exist and fit together (the OFA
+     * package's image-code graphs, a VQGAN given or inside it, the same number of codes). Opens the manifests and
+     * fetches remote packages once; loads no model. A problem is a {@link ai.ofa.model.ModelPackageException}
+     * naming the package and what to do.
+     */
+    public void checkPackages() {
+        boolean loadOfa = needsOfaModel() || !isDefined(vqganPath);
+        ai.ofa.model.ModelPackage ofa = loadOfa ? ai.ofa.model.ModelPackage.open(ModelRegistry.local(value(modelPath)))
+                : null;
+        if (needsOfaModel() && !ofa.writesImageCodes()) {
+            throw new ai.ofa.model.ModelPackageException("Model package " + ofa.name() + " (" + value(modelPath)
+                    + ") has no image-code graphs " + ai.ofa.model.ModelPackage.OPTIONAL_GRAPHS + ", which "
+                    + "text-to-image needs: convert its checkpoint again with this version's ./ofa convert");
+        }
+        java.nio.file.Path vq;
+        if (isDefined(vqganPath)) {
+            vq = ModelRegistry.local(value(vqganPath));
+        } else {
+            vq = ofa.vqganPackage().orElseThrow(() -> new ai.ofa.model.ModelPackageException("No VQGAN package for "
+                    + ofa.name() + " (" + value(modelPath) + "): set the VQGAN package (--vqgan PKG, a package made by "
+                    + "./ofa convert-vqgan; in Spark the stage's vqganPath), or convert the OFA checkpoint with "
+                    + "./ofa convert --vqgan PKG so that the package contains one"));
+        }
+        ai.ofa.model.VqganPackage vp = ai.ofa.model.VqganPackage.open(vq);
+        if (ofa != null && vp.numCodes() != ofa.vocabulary().numCodes()) {
+            throw new ai.ofa.model.ModelPackageException("VQGAN package " + vp.name() + " has " + vp.numCodes()
+                    + " codes, but model " + ofa.name() + " writes " + ofa.vocabulary().numCodes() + " image codes: "
+                    + "use the VQGAN the OFA model was trained with");
+        }
+    }
+
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
-        Partition fn = new Partition(needsOfaModel() ? value(modelPath) : null,
+        // without vqganPath, the VQGAN is the one inside the OFA package, which is then loaded to find it
+        boolean loadOfa = needsOfaModel() || !isDefined(vqganPath);
+        Partition fn = new Partition(loadOfa ? value(modelPath) : null,
                 isDefined(vqganPath) ? value(vqganPath) : null, SparkDevice.parse(value(device)),
                 (Integer) value(threads), (Integer) value(batchSize), dataset.schema().fieldIndex(value(inputCol)),
                 work(), resultType().fieldIndex("status"), rowsDone, errorCount);

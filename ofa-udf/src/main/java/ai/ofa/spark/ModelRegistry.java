@@ -41,6 +41,11 @@ public final class ModelRegistry {
         return VqganModel.shared(local, settings(device, intraOpThreads));
     }
 
+    /** The local folder or file of a package location, fetched once per JVM (the driver's checks use it too). */
+    public static java.nio.file.Path local(String location) {
+        return LOCAL.computeIfAbsent(location, ModelRegistry::localize);
+    }
+
     static SessionSettings settings(Device device, int intraOpThreads) {
         return new SessionSettings(device, intraOpThreads, SessionSettings.Optimization.ALL);
     }

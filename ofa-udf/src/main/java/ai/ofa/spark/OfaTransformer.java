@@ -22,7 +22,7 @@ import java.util.List;
  * schema checks made before any data moves, and the batched per-partition run. Subclasses name their extra text
  * columns and build a {@link BatchTask} from param values copied to locals (closures never capture the stage).
  */
-public abstract class OfaTransformer extends Transformer implements DefaultParamsWritable {
+public abstract class OfaTransformer extends Transformer implements DefaultParamsWritable, ReportsProgress {
     private final String uid;
 
     // created in the constructor, after the uid: a Param records its parent's uid when it is made
@@ -66,6 +66,10 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
 
     /** Text columns the task reads besides the image, as params (e.g. grounding's textCol). */
     protected abstract List<Param<String>> textColParams();
+
+    /** Checks the task's inputs that are not string columns (e.g. region captioning's box column); none here. */
+    protected void checkOtherInputs(StructType schema) {
+    }
 
     /** The executor-side work, from param values and the input columns' indices. */
     protected abstract BatchTask batchTask(StructType schema);
@@ -130,6 +134,7 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
     }
 
     /** Counts rows done and rows with an error into these accumulators while the stage runs (jobs' progress). */
+    @Override
     public OfaTransformer setProgress(org.apache.spark.util.LongAccumulator rows,
                                       org.apache.spark.util.LongAccumulator errors) {
         this.rowsDone = rows;
@@ -162,6 +167,7 @@ public abstract class OfaTransformer extends Transformer implements DefaultParam
             }
             requireColumn(schema, value(p), DataTypes.StringType, p.name());
         }
+        checkOtherInputs(schema);
         String out = value(outputCol);
         if (Arrays.asList(schema.fieldNames()).contains(out)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": output column '" + out

@@ -204,6 +204,81 @@ class OfaStagesSparkTest {
     }
 
     @Test
+    void itmScoreAndRegionCaptionStagesEqualTheRuntimeRowByRow(@TempDir Path tmp) throws Exception {
+        StructType boxStruct = new StructType().add("x0", DataTypes.LongType).add("y0", DataTypes.LongType)
+                .add("x1", DataTypes.LongType).add("y1", DataTypes.LongType);   // as JSON reads {"x0": 10, ...}
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType)
+                .add("alt", DataTypes.StringType).add("box", boxStruct)
+                .add("box_text", DataTypes.StringType).add("box_array", DataTypes.createArrayType(DataTypes.DoubleType));
+        List<Row> rows = new ArrayList<>();
+        rows.add(RowFactory.create("a", astronaut, "an astronaut", RowFactory.create(10L, 20L, 300L, 400L),
+                "10,20,300,400", scala.jdk.javaapi.CollectionConverters.asScala(List.of(10.0, 20.0, 300.0, 400.0))
+                        .toSeq()));
+        rows.add(RowFactory.create("h", hubble, "a galaxy", RowFactory.create(0L, 0L, 50L, 60L), "0,0,50,60",
+                scala.jdk.javaapi.CollectionConverters.asScala(List.of(0.0, 0.0, 50.0, 60.0)).toSeq()));
+        rows.add(RowFactory.create("no-text", astronaut, null, null, "1,2,3", null));
+        rows.add(RowFactory.create("flat-box", astronaut, "", RowFactory.create(5L, 5L, 5L, 90L), "x,y,z,w",
+                scala.jdk.javaapi.CollectionConverters.asScala(List.of(1.0, 2.0)).toSeq()));
+        Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2);
+        Dataset<Row> out = df;
+        for (OfaTransformer t : new OfaTransformer[]{new OfaImageTextMatcher().setTextCol("alt"),
+            new OfaScorer().setTargetCol("alt"), new OfaRegionCaptioner(),
+            new OfaRegionCaptioner().setBoxCol("box_text").setOutputCol("rc_text"),
+            new OfaRegionCaptioner().setBoxCol("box_array").setOutputCol("rc_array")}) {
+            out = t.setModelPath(pkg).setBatchSize(3).transform(out);
+        }
+        Map<String, Row> byKey = new HashMap<>();
+        out.collectAsList().forEach(r -> byKey.put(r.getAs("key"), r));
+        assertEquals(4, byKey.size(), "rows out == rows in");
+        try (OfaModel m = OfaModel.load(Path.of(pkg), SessionSettings.DEFAULT)) {
+            for (String key : List.of("a", "h")) {
+                Row r = byKey.get(key);
+                byte[] img = key.equals("a") ? astronaut : hubble;
+                String alt = r.getAs("alt");
+                OfaResult itm = new ai.ofa.task.ImageTextMatching(m).run(List.of(img), List.of(alt)).get(0).get();
+                Row gotItm = r.getAs("itm");
+                assertEquals("ok", gotItm.getAs("status"), key + ": " + gotItm.getAs("error"));
+                assertEquals(itm.answer(), gotItm.getAs("answer"));
+                assertEquals(itm.probability(), (double) gotItm.getAs("probability"), 1e-5, key + " itm");
+                OfaResult score = new ai.ofa.task.Scoring(m).run(List.of(img), List.of(Captioning.PROMPT),
+                        List.of(alt)).get(0).get();
+                Row gotScore = r.getAs("score");
+                assertEquals(score.score(), (double) gotScore.getAs("score"), 1e-4, key + " score");
+                assertArrayEquals(score.tokens(), gotScore.<Integer>getList(gotScore.fieldIndex("tokens")).stream()
+                        .mapToInt(Integer::intValue).toArray());
+                Row b = r.getAs("box");
+                ai.ofa.task.Box box = new ai.ofa.task.Box(b.getLong(0), b.getLong(1), b.getLong(2), b.getLong(3));
+                OfaResult rc = new ai.ofa.task.RegionCaptioning(m).run(List.of(img), List.of(box)).get(0).get();
+                for (String col : List.of("region_caption", "rc_text", "rc_array")) {
+                    Row got = r.getAs(col);
+                    assertEquals("ok", got.getAs("status"), key + " " + col + ": " + got.getAs("error"));
+                    assertEquals(rc.text(), got.getAs("text"), key + " " + col + ": each box form, the same box");
+                }
+            }
+        }
+        Row noText = byKey.get("no-text");
+        assertEquals("error", noText.<Row>getAs("itm").getAs("status"));
+        assertEquals("error", noText.<Row>getAs("score").getAs("status"));
+        assertTrue(noText.<Row>getAs("region_caption").<String>getAs("error").contains("Box column 'box' is null"));
+        assertTrue(noText.<Row>getAs("rc_text").<String>getAs("error").contains("four numbers"));
+        Row flat = byKey.get("flat-box");
+        assertTrue(flat.<Row>getAs("region_caption").<String>getAs("error").contains("x1 > x0"));
+        assertTrue(flat.<Row>getAs("rc_array").<String>getAs("error").contains("has 2 numbers, expected 4"));
+        assertEquals("error", flat.<Row>getAs("score").getAs("status"), "an empty target is an error");
+
+        String badType = assertThrows(IllegalArgumentException.class, () -> new OfaRegionCaptioner().setBoxCol("key")
+                .setModelPath(pkg).transformSchema(new StructType().add("image", DataTypes.BinaryType)
+                        .add("key", DataTypes.IntegerType))).getMessage();
+        assertTrue(badType.contains("'key' (boxCol) has type int"), badType);
+        OfaScorer scorer = new OfaScorer().setPrompt(" what is this?").setTargetCol("alt");
+        String dir = tmp.resolve("scorer").toString();
+        scorer.write().overwrite().save(dir);
+        OfaScorer loaded = OfaScorer.load(dir);
+        assertEquals(" what is this?", loaded.getOrDefault(loaded.prompt()), "the prompt's leading space is kept");
+        assertEquals("alt", loaded.getOrDefault(loaded.targetCol()));
+    }
+
+    @Test
     void sqlFunctionsAnswerPerRow() {
         OfaFunctions.register(spark, pkg, "cpu", 1);
         images.createOrReplaceTempView("imgs");

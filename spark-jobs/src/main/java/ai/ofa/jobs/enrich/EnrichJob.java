@@ -1,11 +1,20 @@
 package ai.ofa.jobs.enrich;
 
+import ai.ofa.spark.ImageCodeStage;
 import ai.ofa.spark.OfaCaptioner;
 import ai.ofa.spark.OfaClassifier;
 import ai.ofa.spark.OfaDetector;
+import ai.ofa.spark.OfaEntailment;
 import ai.ofa.spark.OfaGrounder;
+import ai.ofa.spark.OfaImageCoder;
+import ai.ofa.spark.OfaImageGenerator;
+import ai.ofa.spark.OfaImageTextMatcher;
+import ai.ofa.spark.OfaRegionCaptioner;
+import ai.ofa.spark.OfaScorer;
 import ai.ofa.spark.OfaTransformer;
 import ai.ofa.spark.OfaVqa;
+import ai.ofa.spark.ReportsProgress;
+import org.apache.spark.ml.Transformer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -42,15 +51,13 @@ import java.util.UUID;
  *     --output s3a://lake/enriched/ --tasks caption,detect --model s3a://models/ofa-base --device gpu
  * </pre>
  *
- * Output is committed per input file: the pending files are processed into a staging folder, then each file's
- * rows are moved to {@code OUTPUT/data/_source_id=ID/} and marked in {@code OUTPUT/_committed/ID}. A rerun after a
- * crash skips committed files, so no row is lost or written twice; rows out == rows in for every file. One job
- * writes to an output at a time: a run removes the staging a killed run left behind.
+ * The input is worked through in units of {@code --max-files-per-batch} files by Structured Streaming
+ * ({@code Trigger.AvailableNow}, checkpoint {@code OUTPUT/_checkpoint}); each unit's rows go to a {@link LakeSink}
+ * (Parquet under {@code OUTPUT/data}, or an Iceberg table) once, keyed by the unit's batch id, so a rerun after a
+ * crash redoes at most the unit in flight and no row is lost or written twice; rows out == rows in.
  */
 public final class EnrichJob {
     public static final String VERSION = "0.1.0";
-    static final Map<String, String> TASK_COLUMNS = Map.of("CAPTION", "caption", "GROUND", "grounding",
-            "DETECT", "detection", "CLASSIFY", "classification", "VQA", "vqa");
 
     /** What a run did. */
     public record Summary(int files, int filesSkipped, long rows, long errors, Map<String, Long> errorsByReason,
@@ -100,11 +107,14 @@ public final class EnrichJob {
         EnrichOptions o = declared.withInputFormat(inputs.format());
         List<String> files = inputs.files();
         Dataset<Row> probe = read(spark, o, List.of(files.get(0)));
-        List<OfaTransformer> stages = stages(o, List.of(probe.columns()), o.allLabels(conf));
+        List<Transformer> stages = stages(o, List.of(probe.columns()), o.allLabels(conf));
         Dataset<Row> texts = readTexts(spark, o);   // read and checked once, joined to every unit below
         StructType schema = prepare(probe, o, texts).schema();
-        for (OfaTransformer t : stages) {
+        for (Transformer t : stages) {
             schema = t.transformSchema(schema);   // bad configuration fails here, before any work
+            if (t instanceof ImageCodeStage c) {
+                c.checkPackages();   // so does a model without image-code graphs, or a missing VQGAN
+            }
         }
         String runId = UUID.randomUUID().toString();
         Path out = new Path(o.output());
@@ -131,8 +141,8 @@ public final class EnrichJob {
                                     return;
                                 }
                                 Dataset<Row> df = prepare(read(spark, o, batchFiles), o, texts);
-                                for (OfaTransformer t : stages) {
-                                    df = t.setProgress(done, failed).transform(df);
+                                for (Transformer t : stages) {
+                                    df = ((ReportsProgress) t).setProgress(done, failed).transform(df);
                                 }
                                 df = explainReadErrors(df, o).drop(o.imageCol())
                                         .withColumn("job_version", functions.lit(VERSION))
@@ -255,7 +265,15 @@ public final class EnrichJob {
         run.put("path_col", o.pathCol());
         run.put("ground_text_col", o.groundTextCol());
         run.put("vqa_question_col", o.vqaQuestionCol());
-        run.put("tasks", o.tasks().stream().map(t -> TASK_COLUMNS.get(t.name())).toList());
+        run.put("tasks", o.tasks().stream().map(EnrichOptions.Task::column).toList());
+        run.put("hypothesis_col", o.inputs().hypothesisCol());
+        run.put("premise_col", o.inputs().premiseCol());
+        run.put("itm_text_col", o.inputs().itmTextCol());
+        run.put("box_col", o.inputs().boxCol());
+        run.put("target_col", o.inputs().targetCol());
+        run.put("score_prompt", o.inputs().scorePrompt());
+        run.put("generate_text_col", o.inputs().generateTextCol());
+        run.put("vqgan", o.imageCodes().vqgan());
         run.put("model", o.model());
         run.put("device", o.device());
         run.put("batch_size", o.batchSize());
@@ -280,22 +298,51 @@ public final class EnrichJob {
         }
     }
 
-    static List<OfaTransformer> stages(EnrichOptions o, List<String> inputColumns, List<String> labels) {
+    /** The stages of the chosen tasks, in order, each reading its columns (renamed ones followed) from the rows. */
+    static List<Transformer> stages(EnrichOptions o, List<String> inputColumns, List<String> labels) {
         Map<String, String> renamed = clashingInputColumns(o, inputColumns);
-        List<OfaTransformer> stages = new ArrayList<>();
+        java.util.function.UnaryOperator<String> col = c -> renamed.getOrDefault(c, c);
+        EnrichOptions.TaskInputs in = o.inputs();
+        List<Transformer> stages = new ArrayList<>();
         for (EnrichOptions.Task t : o.tasks()) {
-            OfaTransformer s = switch (t) {
-                case CAPTION -> new OfaCaptioner();
-                case GROUND -> new OfaGrounder().setTextCol(renamed.getOrDefault(o.groundTextCol(), o.groundTextCol()));
-                case DETECT -> new OfaDetector();
-                case CLASSIFY -> new OfaClassifier().setLabels(labels.toArray(new String[0]));
-                case VQA -> new OfaVqa().setQuestionCol(renamed.getOrDefault(o.vqaQuestionCol(), o.vqaQuestionCol()));
+            Transformer stage = switch (t) {
+                case CAPTION -> text(new OfaCaptioner(), o, t);
+                case GROUND -> text(new OfaGrounder().setTextCol(col.apply(o.groundTextCol())), o, t);
+                case DETECT -> text(new OfaDetector(), o, t);
+                case CLASSIFY -> text(new OfaClassifier().setLabels(labels.toArray(new String[0])), o, t);
+                case VQA -> text(new OfaVqa().setQuestionCol(col.apply(o.vqaQuestionCol())), o, t);
+                case ENTAIL -> text(new OfaEntailment().setHypothesisCol(col.apply(in.hypothesisCol()))
+                        .setPremiseCol(in.premiseCol() == null ? "" : col.apply(in.premiseCol())), o, t);
+                case ITM -> text(new OfaImageTextMatcher().setTextCol(col.apply(in.itmTextCol())), o, t);
+                case REGION_CAPTION -> text(new OfaRegionCaptioner().setBoxCol(col.apply(in.boxCol())), o, t);
+                case SCORE -> text(new OfaScorer().setTargetCol(col.apply(in.targetCol()))
+                        .setPrompt(in.scorePrompt()), o, t);
+                case GENERATE -> {
+                    ai.ofa.generate.SamplingSettings s = o.imageCodes().sampling();
+                    yield codes(new OfaImageGenerator().setTopK(s.topK()).setTopP(s.topP())
+                            .setTemperature(s.temperature()).setSamples(s.samples()).setSeed(s.seed())
+                            .setInputCol(col.apply(in.generateTextCol())), o, t);
+                }
+                case CODES -> codes(new OfaImageCoder().setRegion(o.imageCodes().codesRegion())
+                        .setInputCol(o.imageCol()), o, t);
             };
-            s.setInputCol(o.imageCol()).setOutputCol(TASK_COLUMNS.get(t.name())).setModelPath(o.model())
-                    .setDevice(o.device()).setBatchSize(o.batchSize()).setThreads(o.threads());
-            stages.add(s);
+            stages.add(stage);
         }
         return stages;
+    }
+
+    private static Transformer text(OfaTransformer s, EnrichOptions o, EnrichOptions.Task t) {
+        return s.setInputCol(o.imageCol()).setOutputCol(t.column()).setModelPath(o.model()).setDevice(o.device())
+                .setBatchSize(o.batchSize()).setThreads(o.threads());
+    }
+
+    private static Transformer codes(ImageCodeStage s, EnrichOptions o, EnrichOptions.Task t) {
+        s.setOutputCol(t.column()).setModelPath(o.model()).setDevice(o.device()).setBatchSize(o.batchSize())
+                .setThreads(o.threads());
+        if (o.imageCodes().vqgan() != null) {
+            s.setVqganPath(o.imageCodes().vqgan());
+        }
+        return s;
     }
 
     /**
@@ -331,7 +378,7 @@ public final class EnrichJob {
     static Map<String, String> clashingInputColumns(EnrichOptions o, List<String> inputColumns) {
         Map<String, String> renamed = new LinkedHashMap<>();
         for (EnrichOptions.Task t : o.tasks()) {
-            String out = TASK_COLUMNS.get(t.name());
+            String out = t.column();
             if (inputColumns.contains(out) && !out.equals(o.keyCol())) {
                 renamed.put(out, "input_" + out);
             }
@@ -430,7 +477,10 @@ public final class EnrichJob {
             return df;
         }
         for (EnrichOptions.Task t : o.tasks()) {
-            String col = TASK_COLUMNS.get(t.name());
+            if (!t.readsImage()) {
+                continue;   // text-to-image drew its picture whatever the row's image
+            }
+            String col = t.column();
             df = df.withColumn(col, functions.col(col).withField("error",
                     functions.coalesce(functions.col(READ_ERROR), functions.col(col + ".error"))));
         }

@@ -21,8 +21,57 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                             List<Task> tasks, String model, String device, int batchSize, int threads,
                             String groundTextCol, String vqaQuestionCol, List<String> labels, String master,
                             String pathCol, String textFile, String labelsFile, int show, int maxFilesPerBatch,
-                            int maxRowsPerFile, String outputTable) {
-    public enum Task { CAPTION, GROUND, DETECT, CLASSIFY, VQA }
+                            int maxRowsPerFile, String outputTable, TaskInputs inputs, ImageCodes imageCodes) {
+    /** The job's tasks: {@code --tasks} names ({@link #cliName}) and the output column each writes. */
+    public enum Task {
+        CAPTION("caption"), GROUND("grounding"), DETECT("detection"), CLASSIFY("classification"), VQA("vqa"),
+        ENTAIL("entailment"), ITM("itm"), REGION_CAPTION("region_caption"), SCORE("score"), GENERATE("generated"),
+        CODES("image_codes");
+
+        private final String column;
+
+        Task(String column) {
+            this.column = column;
+        }
+
+        /** The struct column of the task's results. */
+        public String column() {
+            return column;
+        }
+
+        /** As {@code --tasks} spells it: region-caption. */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** Whether the task's answer depends on the row's image (text-to-image does not). */
+        public boolean readsImage() {
+            return this != GENERATE;
+        }
+
+        static Task parse(String name) {
+            for (Task t : values()) {
+                if (t.cliName().equals(name.trim().toLowerCase(Locale.ROOT).replace('_', '-'))) {
+                    return t;
+                }
+            }
+            throw new ai.ofa.cli.OfaCli.UsageException("Unknown task '" + name + "' in --tasks, expected some of "
+                    + java.util.Arrays.stream(values()).map(Task::cliName).toList());
+        }
+    }
+
+    /**
+     * The columns the text, box and target tasks read besides the image (from the records or {@code --text-file}),
+     * and the scoring prompt. {@code premiseCol} may be null (entailment without a text premise).
+     */
+    public record TaskInputs(String hypothesisCol, String premiseCol, String itmTextCol, String boxCol,
+                             String targetCol, String scorePrompt, String generateTextCol) implements java.io.Serializable {
+    }
+
+    /** The image-code tasks' VQGAN package (null: the OFA package's own), sampling and region of the codes. */
+    public record ImageCodes(String vqgan, ai.ofa.generate.SamplingSettings sampling, String codesRegion)
+            implements java.io.Serializable {
+    }
 
     /** {@code auto}: decided from the input's files by {@link EnrichJob#listInputs}. */
     public static final List<String> INPUT_FORMATS = List.of("auto", "parquet", "binaryfile", "webdataset");
@@ -38,7 +87,8 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
         return new EnrichOptions(input, format, output, imageCol != null ? imageCol : folder ? "content" : "image",
                 keyCol != null ? keyCol : folder ? "path" : "key", tasks, model, device, batchSize, threads,
                 groundTextCol, vqaQuestionCol, labels, master, pathCol, textFile, labelsFile, show,
-                maxFilesPerBatch > 0 ? maxFilesPerBatch : defaultFilesPerBatch(format), maxRowsPerFile, outputTable);
+                maxFilesPerBatch > 0 ? maxFilesPerBatch : defaultFilesPerBatch(format), maxRowsPerFile, outputTable,
+                inputs, imageCodes);
     }
 
     /**
@@ -74,7 +124,8 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                 + "the files: *.parquet, else *.tar, else image files (default: ${DEFAULT-VALUE})")
         String inputFormat;
         @Option(names = "--tasks", paramLabel = "T,T", split = ",", defaultValue = "caption", description = "some "
-                + "of caption, ground, detect, classify, vqa (default: ${DEFAULT-VALUE})")
+                + "of caption, ground, detect, classify, vqa, entail, itm, region-caption, score, generate, codes "
+                + "(default: ${DEFAULT-VALUE})")
         List<String> tasks;
         @Option(names = "--model", paramLabel = "PKG", description = "model package folder or .zip (local, shipped "
                 + "with --files, hdfs, s3a); default under ./ofa: the bundled models/ofa-scenes")
@@ -103,6 +154,36 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
         @Option(names = "--vqa-question-col", paramLabel = "COL", defaultValue = "question", description = "VQA "
                 + "questions (default: ${DEFAULT-VALUE})")
         String vqaQuestionCol;
+        @Option(names = "--hypothesis-col", paramLabel = "COL", defaultValue = "hypothesis", description = "entail: "
+                + "hypotheses, answered yes, no or maybe (default: ${DEFAULT-VALUE})")
+        String hypothesisCol;
+        @Option(names = "--premise-col", paramLabel = "COL", description = "entail: optional text premises")
+        String premiseCol;
+        @Option(names = "--itm-text-col", paramLabel = "COL", defaultValue = "text", description = "itm: texts "
+                + "matched to the image, itm.probability = P(it describes the image), e.g. img2dataset's caption "
+                + "(default: ${DEFAULT-VALUE})")
+        String itmTextCol;
+        @Option(names = "--box-col", paramLabel = "COL", defaultValue = "box", description = "region-caption: the "
+                + "box, pixels, struct x0,y0,x1,y1, array of 4 numbers or \"x0,y0,x1,y1\" (default: ${DEFAULT-VALUE})")
+        String boxCol;
+        @Option(names = "--target-col", paramLabel = "COL", defaultValue = "target", description = "score: the texts "
+                + "whose log-probability after --score-prompt is computed (default: ${DEFAULT-VALUE})")
+        String targetCol;
+        @Option(names = "--score-prompt", paramLabel = "TEXT", defaultValue = ai.ofa.task.Captioning.PROMPT,
+                description = "score: the prompt, verbatim (default: the caption prompt '${DEFAULT-VALUE}')")
+        String scorePrompt;
+        @Option(names = "--generate-text-col", paramLabel = "COL", defaultValue = "text", description = "generate: "
+                + "the captions to draw, each a 256 px PNG and 1024 codes (default: ${DEFAULT-VALUE})")
+        String generateTextCol;
+        @Option(names = "--vqgan", paramLabel = "PKG", description = "generate, codes: the VQGAN package (./ofa "
+                + "convert-vqgan; any Hadoop path); default: the one inside --model")
+        String vqgan;
+        @Option(names = "--codes-region", paramLabel = "REGION", defaultValue = "whole", description = "codes: "
+                + "whole (1024 codes of the image at 256 px) or middle (the 256 codes of its middle 128 x 128, "
+                + "image infilling's target) (default: ${DEFAULT-VALUE})")
+        String codesRegion;
+        @picocli.CommandLine.Mixin
+        ai.ofa.cli.SamplingOptions sampling = new ai.ofa.cli.SamplingOptions();
         @Option(names = "--text-file", paramLabel = "FILE", description = "JSON lines (or .parquet) with the texts "
                 + "of the tasks, joined on the key (on the file name, column 'file', for a folder of images)")
         String textFile;
@@ -134,13 +215,20 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
         public EnrichOptions options() {
             List<Task> parsed = new ArrayList<>();
             for (String t : tasks) {
-                try {
-                    parsed.add(Task.valueOf(t.trim().toUpperCase(Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    throw new ai.ofa.cli.OfaCli.UsageException("Unknown task '" + t + "' in --tasks, expected some "
-                            + "of [caption, ground, detect, classify, vqa]");
+                Task task = Task.parse(t);
+                if (parsed.contains(task)) {
+                    throw new ai.ofa.cli.OfaCli.UsageException("Task " + t + " is named twice in --tasks");
                 }
+                parsed.add(task);
             }
+            String region = codesRegion.toLowerCase(Locale.ROOT);
+            if (!ai.ofa.spark.OfaImageCoder.REGIONS.contains(region)) {
+                throw new ai.ofa.cli.OfaCli.UsageException("--codes-region " + codesRegion + " is not one of "
+                        + ai.ofa.spark.OfaImageCoder.REGIONS);
+            }
+            TaskInputs inputs = new TaskInputs(hypothesisCol, premiseCol, itmTextCol, boxCol, targetCol, scorePrompt,
+                    generateTextCol);
+            ImageCodes imageCodes = new ImageCodes(vqgan, sampling.settings(), region);
             String format = inputFormat.toLowerCase(Locale.ROOT);
             if (!INPUT_FORMATS.contains(format)) {
                 throw new ai.ofa.cli.OfaCli.UsageException("--input-format " + inputFormat + " is not one of "
@@ -163,7 +251,7 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
                     pkg, device, positive("--batch-size", batchSize), positive("--threads", threads), groundTextCol,
                     vqaQuestionCol, List.copyOf(cleanLabels), master, pathCol, textFile, labelsFile,
                     nonNegative("--show", show), nonNegative("--max-files-per-batch", maxFilesPerBatch),
-                    positive("--max-rows-per-file", maxRowsPerFile), outputTable);
+                    positive("--max-rows-per-file", maxRowsPerFile), outputTable, inputs, imageCodes);
             // a named format fixes its default columns now; auto decides them once the files are listed
             return format.equals("auto") ? declared : declared.withInputFormat(format);
         }

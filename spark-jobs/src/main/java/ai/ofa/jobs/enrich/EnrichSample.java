@@ -36,22 +36,24 @@ final class EnrichSample {
         }
         // where an input column was named like a task's output, the job kept it as input_NAME (the same rule)
         Map<String, String> renamed = EnrichJob.clashingInputColumns(o, List.of(rows.get(0).schema().fieldNames()));
-        String groundText = renamed.getOrDefault(o.groundTextCol(), o.groundTextCol());
-        String question = renamed.getOrDefault(o.vqaQuestionCol(), o.vqaQuestionCol());
+        java.util.function.UnaryOperator<String> col = c -> c == null ? null : renamed.getOrDefault(c, c);
+        EnrichOptions.TaskInputs in = o.inputs();
         for (Row r : rows) {
             String key = String.valueOf(r.<Object>getAs(o.keyCol()));
             // a folder of image files is keyed by URI; the file name says enough here
             sb.append(o.inputFormat().equals("binaryfile") ? key.substring(key.lastIndexOf('/') + 1) : key)
                     .append('\n');
             for (EnrichOptions.Task task : o.tasks()) {
-                String col = EnrichJob.TASK_COLUMNS.get(task.name());
                 String asked = switch (task) {
-                    case GROUND -> text(r, groundText);
-                    case VQA -> text(r, question);
+                    case GROUND -> text(r, col.apply(o.groundTextCol()));
+                    case VQA -> text(r, col.apply(o.vqaQuestionCol()));
+                    case ENTAIL -> text(r, col.apply(in.hypothesisCol()));
+                    case ITM -> text(r, col.apply(in.itmTextCol()));
+                    case SCORE -> text(r, col.apply(in.targetCol()));
+                    case GENERATE -> text(r, col.apply(in.generateTextCol()));
                     default -> null;
                 };
-                sb.append(String.format("  %-9s %s%n", task.name().toLowerCase(Locale.ROOT),
-                        answer(task, r.getAs(col), asked)));
+                sb.append(String.format("  %-9s %s%n", task.cliName(), answer(task, r.getAs(task.column()), asked)));
             }
         }
         return sb.toString();
@@ -79,8 +81,25 @@ final class EnrichSample {
             case GROUND -> asked + box(result.getAs("box"));
             case DETECT -> detections(result.getList(result.fieldIndex("detections")));
             case CLASSIFY -> result.getAs("label");
-            case VQA -> asked + result.getAs("answer");
+            case VQA, ENTAIL -> asked + result.getAs("answer");
+            case ITM -> asked + String.format(Locale.ROOT, "%s (P(yes) %.3f)", result.<String>getAs("answer"),
+                    result.<Double>getAs("probability"));
+            case REGION_CAPTION -> result.getAs("text");
+            case SCORE -> asked + String.format(Locale.ROOT, "%.4f", result.<Double>getAs("score"));
+            case GENERATE -> asked + String.format(Locale.ROOT, "%d x %d PNG, %d bytes, log-prob %.2f",
+                    result.<Integer>getAs("width"), result.<Integer>getAs("height"),
+                    result.<byte[]>getAs("png").length, result.<Double>getAs("score"));
+            case CODES -> result.<Integer>getAs("rows") + " x " + result.<Integer>getAs("cols") + " codes: "
+                    + first(result.getList(result.fieldIndex("codes")), 8);
         };
+    }
+
+    private static String first(List<Integer> codes, int n) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < Math.min(n, codes.size()); i++) {
+            parts.add(String.valueOf(codes.get(i)));
+        }
+        return String.join(" ", parts) + (codes.size() > n ? " ..." : "");
     }
 
     private static String detections(List<Row> found) {

@@ -29,7 +29,7 @@ interface LakeSink {
     static Written figures(Dataset<Row> rows, EnrichOptions o) {
         List<Column> statuses = new ArrayList<>();
         for (EnrichOptions.Task t : o.tasks()) {
-            String col = EnrichJob.TASK_COLUMNS.get(t.name());
+            String col = t.column();
             statuses.add(functions.when(functions.col(col + ".status").equalTo("error"),
                     functions.concat(functions.lit(col + ": "), functions.col(col + ".error"))));
         }

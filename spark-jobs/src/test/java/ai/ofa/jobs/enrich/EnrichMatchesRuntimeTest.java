@@ -32,7 +32,9 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -95,8 +97,10 @@ class EnrichMatchesRuntimeTest {
 
     private EnrichOptions options(Path in, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--input", in.toString(), "--output", out.toString(),
-                "--tasks", TASKS, "--model", model.toString(), "--labels", String.join(",", LABELS),
-                "--batch-size", "2"));
+                "--model", model.toString(), "--labels", String.join(",", LABELS), "--batch-size", "2"));
+        if (!List.of(extra).contains("--tasks")) {
+            args.addAll(List.of("--tasks", TASKS));   // picocli adds a second --tasks to the first
+        }
         args.addAll(List.of(extra));
         return EnrichOptions.parse(args.toArray(new String[0]));
     }
@@ -236,6 +240,119 @@ class EnrichMatchesRuntimeTest {
         assertEquals(List.of("a caption", "a caption"), spark.read().parquet(tmp.resolve("out/data").toString())
                 .select("input_caption").as(org.apache.spark.sql.Encoders.STRING()).collectAsList(),
                 "the shard's own caption, renamed beside the caption task's column");
+    }
+
+    /**
+     * The six tasks beyond the first five (entail, itm, region-caption, score, codes, generate) from a folder of
+     * image files with a JSON text file, each row's answer equal to the runtime's for that row alone; a 0-byte image
+     * is an error row of every image task, while text-to-image, which reads no image, still draws its caption.
+     */
+    @Test
+    void entailItmRegionCaptionScoreCodesAndGenerateMatchTheRuntime(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        Map<String, String> alt = Map.of("astronaut.png", "an astronaut in a suit", "hubble_deep_field.jpg",
+                "galaxies in deep space", "empty.png", "a picture that is not there");
+        StringBuilder jsonl = new StringBuilder();
+        for (String name : alt.keySet()) {
+            Files.write(in.resolve(name), images.getOrDefault(name, new byte[0]));
+            jsonl.append(String.format("{\"file\": \"%s\", \"hypothesis\": \"there is a person\", \"text\": "
+                    + "\"%s\", \"target\": \" %s\", \"box\": {\"x0\": 10, \"y0\": 20, \"x1\": 300, \"y1\": "
+                    + "400}}%n", name, alt.get(name), alt.get(name)));
+        }
+        Path texts = tmp.resolve("texts.jsonl");
+        Files.writeString(texts, jsonl);
+        String vqgan = root.resolve("ofa-udf/target/fixtures/vqgan/reference/package").toString();
+        EnrichJob.Summary s = run(in, tmp.resolve("out"), "--input-format", "binaryfile", "--text-file",
+                texts.toString(), "--tasks", "entail,itm,region-caption,score,codes,generate", "--vqgan", vqgan,
+                "--topk", "1");
+        assertEquals(3, s.rows(), "rows out == rows in, the 0-byte file included");
+        List<Row> rows = spark.read().parquet(tmp.resolve("out/data").toString()).collectAsList();
+        assertEquals(3, rows.size());
+        try (OfaModel m = OfaModel.load(model, SessionSettings.DEFAULT);
+             ai.ofa.model.VqganModel vq = ai.ofa.model.VqganModel.load(Path.of(vqgan), SessionSettings.DEFAULT)) {
+            for (Row r : rows) {
+                String path = r.getAs("path");
+                String file = path.substring(path.lastIndexOf('/') + 1);
+                String text = alt.get(file);
+                Row generated = r.getAs("generated");
+                assertEquals("ok", generated.getAs("status"), file + ": " + generated.<String>getAs("error"));
+                ai.ofa.task.GeneratedImage drawn = new ai.ofa.task.TextToImage(m, vq,
+                        ai.ofa.generate.SamplingSettings.greedy()).run(List.of(text)).get(0).get();
+                assertEquals(1024, generated.getList(generated.fieldIndex("codes")).size());
+                assertArrayEquals(drawn.codes().codes(), ints(generated.getList(generated.fieldIndex("codes"))),
+                        file + " generate");
+                assertArrayEquals(drawn.png(), (byte[]) generated.getAs("png"), file + " generate png");
+                if (file.equals("empty.png")) {
+                    for (String col : List.of("entailment", "itm", "region_caption", "score", "image_codes")) {
+                        Row res = r.getAs(col);
+                        assertEquals("error", res.getAs("status"), col);
+                        assertTrue(res.<String>getAs("error").toLowerCase(java.util.Locale.ROOT).contains("empty"), col + ": "
+                                + res.<String>getAs("error"));
+                    }
+                    continue;
+                }
+                List<byte[]> one = List.of(images.get(file));
+                OfaResult ent = ok(new ai.ofa.task.Entailment(m).run(one, List.of("there is a person"), null));
+                OfaResult itm = ok(new ai.ofa.task.ImageTextMatching(m).run(one, List.of(text)));
+                OfaResult rc = ok(new ai.ofa.task.RegionCaptioning(m).run(one,
+                        List.of(new ai.ofa.task.Box(10, 20, 300, 400))));
+                OfaResult score = ok(new ai.ofa.task.Scoring(m).run(one, List.of(ai.ofa.task.Captioning.PROMPT),
+                        List.of(" " + text)));
+                ai.ofa.image.CodeGrid codes = new ai.ofa.task.ImageCoding(vq).codes(one).get(0).get();
+                Row e = r.getAs("entailment");
+                assertEquals(ent.answer(), e.getAs("answer"), file + " entail");
+                assertEquals(ent.score(), (double) e.getAs("score"), TOL, file + " entail");
+                Row i = r.getAs("itm");
+                assertEquals(itm.probability(), (double) i.getAs("probability"), 1e-5, file + " itm");
+                assertEquals(rc.text(), r.<Row>getAs("region_caption").getAs("text"), file + " region-caption");
+                assertEquals(score.score(), (double) r.<Row>getAs("score").getAs("score"), TOL, file + " score");
+                Row c = r.getAs("image_codes");
+                assertArrayEquals(codes.codes(), ints(c.getList(c.fieldIndex("codes"))), file + " codes");
+                assertEquals("vqgan-reference-fixture", c.getAs("vqgan_name"));
+            }
+        }
+        // the layout schemas/enrich-output.avsc documents: every task column, and the fields of the new structs
+        com.fasterxml.jackson.databind.JsonNode avsc = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(root.resolve("schemas/enrich-output.avsc").toFile());
+        Map<String, com.fasterxml.jackson.databind.JsonNode> documented = new HashMap<>();
+        avsc.get("fields").forEach(f -> documented.put(f.get("name").asText(), f));
+        StructType written = spark.read().parquet(tmp.resolve("out/data").toString()).schema();
+        for (String col : List.of("entailment", "itm", "region_caption", "score", "generated", "image_codes")) {
+            assertTrue(documented.containsKey(col), col + " is not in enrich-output.avsc");
+        }
+        for (String col : List.of("generated", "image_codes")) {
+            List<String> fields = new ArrayList<>();
+            documented.get(col).get("type").get(1).get("fields").forEach(f -> fields.add(f.get("name").asText()));
+            assertEquals(List.of(((StructType) written.apply(col).dataType()).fieldNames()), fields, col);
+        }
+        String shown = EnrichSample.describe(spark, EnrichOptions.parse("--input", in.toString(), "--output",
+                tmp.resolve("out").toString(), "--input-format", "binaryfile", "--model", model.toString(), "--tasks",
+                "entail,itm,region-caption,score,codes,generate"), 1);
+        assertTrue(shown.contains("  itm       \"an astronaut in a suit\" -> "), shown);
+        assertTrue(shown.contains("  codes     32 x 32 codes: "), shown);
+        assertTrue(shown.contains("  generate  \"an astronaut in a suit\" -> 256 x 256 PNG"), shown);
+    }
+
+    @Test
+    void imageCodeTasksWithoutTheirPackagesFailBeforeAnyWork(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        Files.write(in.resolve("a.png"), images.get("astronaut.png"));
+        String noVqgan = assertThrows(ai.ofa.model.ModelPackageException.class, () -> run(in, tmp.resolve("out"),
+                "--tasks", "codes")).getMessage();
+        assertTrue(noVqgan.contains("No VQGAN package for ofa-tiny-random") && noVqgan.contains("--vqgan"), noVqgan);
+        String scenes = root.resolve("models/ofa-scenes").toString();
+        Path texts = tmp.resolve("texts.jsonl");
+        Files.writeString(texts, "{\"file\": \"a.png\", \"text\": \"a red circle\"}\n");
+        String noGraphs = assertThrows(ai.ofa.model.ModelPackageException.class, () -> EnrichJob.run(spark,
+                EnrichOptions.parse("--input", in.toString(), "--output", tmp.resolve("out").toString(), "--tasks",
+                        "generate", "--model", scenes, "--text-file", texts.toString()))).getMessage();
+        assertTrue(noGraphs.contains("has no image-code graphs"), noGraphs);
+        assertFalse(Files.exists(tmp.resolve("out/data")), "no unit ran");
+        String unknown = assertThrows(IllegalArgumentException.class, () -> EnrichOptions.parse("--input", "x",
+                "--output", "y", "--model", "m", "--tasks", "caption,draw")).getMessage();
+        assertTrue(unknown.contains("Unknown task 'draw'") && unknown.contains("region-caption"), unknown);
     }
 
     @Test
