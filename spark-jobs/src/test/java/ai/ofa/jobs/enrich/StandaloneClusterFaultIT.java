@@ -10,32 +10,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A real Spark standalone cluster (a Master and two Workers started from the Maven jars on 127.0.0.1): one Worker
- * is killed, with its executor, while the enrich job runs; its tasks are retried on the other Worker, and the output
- * still holds every input row exactly once.
+ * A real Spark standalone cluster (a Master and two Workers on 127.0.0.1, SPARK_HOME/jars holding Spark's own jars
+ * only) running the enrich job from the cluster jar ({@code spark-jobs-VERSION-all.jar}, as {@code --jars} ships it):
+ * one Worker is killed, with its executor, while the job runs; a SparkListener sees the executor removed and its
+ * running tasks fail, they are retried on the other Worker, and the output still holds every input row exactly once.
+ * Runs after {@code package} (failsafe), since it needs that jar.
  */
-class StandaloneClusterFaultTest {
+class StandaloneClusterFaultIT {
     private static final String OPENS = String.join(" ",
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -50,7 +47,9 @@ class StandaloneClusterFaultTest {
     @Test
     void killedWorkerLosesAndDuplicatesNothing(@TempDir Path tmp) throws Exception {
         Path root = Path.of(System.getProperty("ofa.project.root"));
-        Path sparkHome = sparkHomeFromTestClasspath(tmp.resolve("spark-home"), root);
+        Path clusterJar = Path.of(System.getProperty("ofa.cluster.jar"));
+        assertTrue(Files.isRegularFile(clusterJar), "the cluster jar is built by mvn package: " + clusterJar);
+        Path sparkHome = sparkHomeOfSparkJars(tmp.resolve("spark-home"));
         int masterPort = freePort();
         Path logs = root.resolve("spark-jobs/target/standalone-cluster");   // kept for post-mortems
         Files.createDirectories(logs);
@@ -72,7 +71,10 @@ class StandaloneClusterFaultTest {
                     .config("spark.ui.enabled", "false").config("spark.executor.memory", "1500m")
                     .config("spark.executor.cores", "1").config("spark.driver.host", "127.0.0.1")
                     .config("spark.executor.extraJavaOptions", OPENS).config("spark.task.maxFailures", "8")
-                    .config("spark.sql.files.maxRecordsPerFile", "0").getOrCreate();
+                    .config("spark.sql.files.maxRecordsPerFile", "0")
+                    .config("spark.jars", clusterJar.toUri().toString()).getOrCreate();
+            FaultListener faults = new FaultListener();
+            spark.sparkContext().addSparkListener(faults);
             byte[] image = Files.readAllBytes(root.resolve("examples/images/astronaut.png"));
             StructType schema = new StructType().add("key", DataTypes.StringType).add("image", DataTypes.BinaryType);
             int perFile = 6;
@@ -105,6 +107,19 @@ class StandaloneClusterFaultTest {
             assertEquals(3 * perFile, rows, "rows out == rows in");
             assertEquals(3 * perFile, keys, "every key exactly once");
             assertTrue(waitForExecutor(1).pid() != executor.pid(), "the other Worker's executor finished the job");
+            // the listener bus is asynchronous: its events of the job are in once the job is done and the bus idle
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (faults.removed.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertEquals(1, faults.removed.size(), "exactly the killed executor was removed: " + faults.removed);
+            String lost = faults.removed.iterator().next();
+            assertTrue(faults.failedOn.contains(lost), "tasks failed on the lost executor " + lost + ": "
+                    + faults.failedOn);
+            assertTrue(faults.succeededOn.stream().anyMatch(e -> !e.equals(lost)),
+                    "tasks succeeded on the other executor: " + faults.succeededOn);
+            assertTrue(faults.failures.stream().anyMatch(r -> r.startsWith("ExecutorLostFailure")),
+                    "why they failed: " + faults.failures);
         } finally {
             if (spark != null) {
                 spark.stop();
@@ -116,33 +131,60 @@ class StandaloneClusterFaultTest {
         }
     }
 
-    /** SPARK_HOME/jars = every jar of the test classpath + our classes as a jar: what executors load. */
-    private static Path sparkHomeFromTestClasspath(Path home, Path root) throws IOException {
+    /**
+     * SPARK_HOME/jars as a Spark distribution has it: the provided-scope jars (Spark, Hadoop client and what they
+     * bring), plus the Jackson jars of the test classpath, which Maven counts as ours because our runtime names
+     * Jackson too. None of our classes and none of our other dependencies: those come from the cluster jar.
+     */
+    private static Path sparkHomeOfSparkJars(Path home) throws IOException {
         Path jars = home.resolve("jars");
         Files.createDirectories(jars);
         Files.writeString(home.resolve("RELEASE"), "Spark from the Maven jars (test cluster)\n");  // else: "build dirs"
+        List<String> entries = new ArrayList<>(List.of(Files.readString(Path.of(System.getProperty(
+                "ofa.spark.classpath"))).strip().split(File.pathSeparator)));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         for (String entry : cp.split(File.pathSeparator)) {
+            if (Path.of(entry).getFileName().toString().startsWith("jackson-")) {
+                entries.add(entry);
+            }
+        }
+        for (String entry : entries) {
             Path p = Path.of(entry);
+            String name = p.getFileName().toString();
+            if (name.startsWith("onnxruntime") || name.startsWith("ofa-") || name.startsWith("spark-jobs")) {
+                throw new AssertionError("not a Spark jar: " + entry);
+            }
             if (entry.endsWith(".jar") && Files.isRegularFile(p)) {
-                Path link = jars.resolve(p.getFileName());
+                Path link = jars.resolve(name);
                 if (!Files.exists(link)) {
                     Files.createSymbolicLink(link, p);
                 }
             }
         }
-        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(jars.resolve("ofa-app.jar")))) {
-            for (Path classes : List.of(root.resolve("ofa-udf/target/classes"), root.resolve("spark-jobs/target/classes"))) {
-                try (Stream<Path> files = Files.walk(classes)) {
-                    for (Path f : files.filter(Files::isRegularFile).toList()) {
-                        jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
-                        Files.copy(f, (OutputStream) jar);
-                        jar.closeEntry();
-                    }
-                }
+        return home;
+    }
+
+    /** What the scheduler reports: executors removed, and the executors tasks failed or succeeded on. */
+    static final class FaultListener extends org.apache.spark.scheduler.SparkListener {
+        final java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.Set<String> failedOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.Set<String> succeededOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onExecutorRemoved(org.apache.spark.scheduler.SparkListenerExecutorRemoved e) {
+            removed.add(e.executorId());
+        }
+
+        @Override
+        public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+            if (e.taskInfo().successful()) {
+                succeededOn.add(e.taskInfo().executorId());
+            } else {
+                failedOn.add(e.taskInfo().executorId());
+                failures.add(e.reason().toString());
             }
         }
-        return home;
     }
 
     private static Process daemon(Path sparkHome, Path log, String mainClass, String... args) throws IOException {
