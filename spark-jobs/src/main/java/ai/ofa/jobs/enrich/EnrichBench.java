@@ -22,9 +22,14 @@ import java.util.stream.Stream;
  * Benchmark of the enrich job (figures printed, nothing asserted): Spark's overhead against the runtime's own
  * batched loop over the same images in the same JVM, and how time and memory grow with 10x the records.
  *
- * <pre>./ofa bench-enrich [--records 16] [--model PKG]</pre>
+ * <pre>./ofa bench-enrich [--records 16] [--model PKG]
+ * ./ofa bench-enrich --plan-only --files 10000,100000
+ * ./ofa bench-enrich --crash [--files 40] [--records 400] [--model models/ofa-scenes]</pre>
  */
 public final class EnrichBench {
+    static final String DEFAULT_MODEL = "models/ofa-tiny-random";
+    private static final int CRASH_UNIT = 4;
+
     private EnrichBench() {
     }
 
@@ -39,19 +44,31 @@ public final class EnrichBench {
         @picocli.CommandLine.Option(names = "--records", paramLabel = "N", defaultValue = "16",
                 description = "records of the small run; the large one has 10x (default: ${DEFAULT-VALUE})")
         int records;
-        @picocli.CommandLine.Option(names = "--model", paramLabel = "PKG", defaultValue = "models/ofa-tiny-random",
-                description = "the package (default: ${DEFAULT-VALUE})")
+        @picocli.CommandLine.Option(names = "--model", paramLabel = "PKG", defaultValue = DEFAULT_MODEL,
+                description = "the package (default: ${DEFAULT-VALUE}; models/ofa-scenes for --crash)")
         String model;
         @picocli.CommandLine.Option(names = "--plan-only", description = "measure only the driver's planning: "
                 + "the listing and the units of --files tiny synthetic files (default: off)")
         boolean planOnly;
-        @picocli.CommandLine.Option(names = "--files", paramLabel = "N", split = ",", defaultValue = "10000,100000",
-                description = "input files for --plan-only (default: ${DEFAULT-VALUE})")
+        @picocli.CommandLine.Option(names = "--files", paramLabel = "N", split = ",", description = "input files: "
+                + "for --plan-only (default: 10000,100000), for --crash (default: 40)")
         List<Integer> files;
+        @picocli.CommandLine.Option(names = "--crash", description = "the cost of a crash: a clean run, a run whose "
+                + "driver dies half-way (after the middle unit is published, before its commit), and the rerun, each "
+                + "a driver JVM of its own over --files Parquet files of --records records in all, 4 files a unit; "
+                + "prints the rerun's share of the clean run (default: off)")
+        boolean crash;
 
         @Override
         public Integer call() throws IOException {
+            if (crash) {
+                int n = files == null ? 40 : files.get(0);
+                String pkg = model.equals(DEFAULT_MODEL) ? "models/ofa-scenes" : model;
+                crashCost(n, records == 16 ? 400 : records, pkg);
+                return 0;
+            }
             if (planOnly) {
+                files = files == null ? List.of(10_000, 100_000) : files;
                 for (int n : files) {
                     if (n < 1) {
                         throw new ai.ofa.cli.OfaCli.UsageException("--files must be positive, got " + n);
@@ -140,6 +157,86 @@ public final class EnrichBench {
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The cost of a crash, measured: three driver JVMs over the same input, each as spark-submit would start it
+     * ({@code local[*]}, this JVM's flags): a clean run; a run halted after the middle unit is published and before
+     * its commit ({@link CrashPoint}: the unit replayed, the most a crash can cost short of a unit in progress); the
+     * rerun. The rerun's share of the clean run is what the crash cost beyond the work already done.
+     */
+    static void crashCost(int files, int records, String model) throws IOException {
+        if (files < 2 * CRASH_UNIT || records < files) {
+            throw new ai.ofa.cli.OfaCli.UsageException("--crash needs --files >= " + 2 * CRASH_UNIT
+                    + " and --records >= --files, got " + files + " and " + records);
+        }
+        Path work = Path.of("build", "bench-enrich", "crash");
+        deleteTree(work);
+        Path in = work.resolve("in");
+        List<byte[]> images = new ArrayList<>();
+        try (Stream<Path> scenes = Files.list(Path.of("examples/scenes/images"))) {
+            for (Path p : scenes.sorted().toList()) {
+                images.add(Files.readAllBytes(p));
+            }
+        }
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("ofa-enrich-crash-bench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            writeInput(spark, in, images, records, files);
+        } finally {
+            spark.stop();
+        }
+        int units = (files + CRASH_UNIT - 1) / CRASH_UNIT;
+        long middle = units / 2 - 1;   // batch ids count from 0: the unit that ends the first half
+        Driver clean = driver(in, work.resolve("out-clean"), model, null, work.resolve("clean.log"));
+        Driver crashed = driver(in, work.resolve("out-crash"), model, "published:" + middle,
+                work.resolve("crashed.log"));
+        Driver rerun = driver(in, work.resolve("out-crash"), model, null, work.resolve("rerun.log"));
+        System.out.printf("{\"input_files\":%d,\"records\":%d,\"files_per_unit\":%d,\"units\":%d,"
+                + "\"halted_after_unit\":%d,\"clean_s\":%.1f,\"clean_rows\":%d,\"crashed_run_s\":%.1f,"
+                + "\"crashed_exit\":%d,\"rerun_s\":%.1f,\"rerun_rows\":%d,\"rerun_files\":%d,"
+                + "\"rerun_files_skipped\":%d,\"rerun_share_of_clean\":%.3f}%n", files, records,
+                CRASH_UNIT, units, middle, clean.seconds, clean.rows, crashed.seconds, crashed.exit, rerun.seconds,
+                rerun.rows, rerun.files, rerun.skipped, rerun.seconds / clean.seconds);
+    }
+
+    private record Driver(double seconds, int exit, long rows, int files, int skipped, Path log) {
+    }
+
+    private static Driver driver(Path in, Path out, String model, String haltAt, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx3g"));
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("-Dio.netty") || a.startsWith("-Djdk.reflect")
+                    || a.startsWith("-Dlog4j2")) {
+                cmd.add(a);
+            }
+        }
+        if (haltAt != null) {
+            cmd.add("-D" + CrashPoint.PROPERTY + "=" + haltAt);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EnrichJob.class.getName(), "--master",
+                "local[*]", "--input", in.toString(), "--output", out.toString(), "--model", model, "--tasks",
+                "caption", "--max-files-per-batch", String.valueOf(CRASH_UNIT)));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit;
+        try {
+            exit = p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("ofa enrich: (\\d+) input file\\(s\\) processed, "
+                + "(\\d+) already committed \\(skipped\\); (\\d+) rows processed").matcher(Files.readString(log));
+        if (haltAt == null && !m.find()) {
+            throw new IllegalStateException("the enrich driver printed no summary (exit " + exit + "); see " + log);
+        }
+        boolean done = haltAt == null;
+        return new Driver(seconds, exit, done ? Long.parseLong(m.group(3)) : 0,
+                done ? Integer.parseInt(m.group(1)) : 0, done ? Integer.parseInt(m.group(2)) : 0, log);
     }
 
     /** The runtime alone: one model with all cores as intra-op threads, batches of 8 over the same images. */
