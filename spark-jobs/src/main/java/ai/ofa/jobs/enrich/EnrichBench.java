@@ -47,6 +47,10 @@ public final class EnrichBench {
         @picocli.CommandLine.Option(names = "--model", paramLabel = "PKG", defaultValue = DEFAULT_MODEL,
                 description = "the package (default: ${DEFAULT-VALUE}; models/ofa-scenes for --crash)")
         String model;
+        @picocli.CommandLine.Option(names = "--images", paramLabel = "DIR", description = "the images the records "
+                + "cycle through (default: examples/images' astronaut and Hubble photos; examples/scenes/images suits "
+                + "models/ofa-scenes)")
+        String imagesDir;
         @picocli.CommandLine.Option(names = "--plan-only", description = "measure only the driver's planning: "
                 + "the listing and the units of --files tiny synthetic files (default: off)")
         boolean planOnly;
@@ -80,17 +84,17 @@ public final class EnrichBench {
             if (records < 1) {
                 throw new ai.ofa.cli.OfaCli.UsageException("--records must be positive, got " + records);
             }
-            bench(records, model);
+            bench(records, model, imagesDir);
             return 0;
         }
     }
 
-    static void bench(int records, String model) throws IOException {
+    static void bench(int records, String model, String imagesDir) throws IOException {
         int cores = Runtime.getRuntime().availableProcessors();
         Path work = Path.of("build", "bench-enrich");
         deleteTree(work);
-        List<byte[]> images = List.of(Files.readAllBytes(Path.of("examples/images/astronaut.png")),
-                Files.readAllBytes(Path.of("examples/images/hubble_deep_field.jpg")));
+        List<byte[]> images = imagesDir == null ? List.of(Files.readAllBytes(Path.of("examples/images/astronaut.png")),
+                Files.readAllBytes(Path.of("examples/images/hubble_deep_field.jpg"))) : imagesOf(Path.of(imagesDir));
         SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-enrich-bench")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
@@ -173,12 +177,7 @@ public final class EnrichBench {
         Path work = Path.of("build", "bench-enrich", "crash");
         deleteTree(work);
         Path in = work.resolve("in");
-        List<byte[]> images = new ArrayList<>();
-        try (Stream<Path> scenes = Files.list(Path.of("examples/scenes/images"))) {
-            for (Path p : scenes.sorted().toList()) {
-                images.add(Files.readAllBytes(p));
-            }
-        }
+        List<byte[]> images = imagesOf(Path.of("examples/scenes/images"));
         SparkSession spark = SparkSession.builder().master("local[2]").appName("ofa-enrich-crash-bench")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
@@ -198,6 +197,19 @@ public final class EnrichBench {
                 + "\"rerun_files_skipped\":%d,\"rerun_share_of_clean\":%.3f}%n", files, records,
                 CRASH_UNIT, units, middle, clean.seconds, clean.rows, crashed.seconds, crashed.exit, rerun.seconds,
                 rerun.rows, rerun.files, rerun.skipped, rerun.seconds / clean.seconds);
+    }
+
+    private static List<byte[]> imagesOf(Path dir) throws IOException {
+        List<byte[]> images = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+                images.add(Files.readAllBytes(p));
+            }
+        }
+        if (images.isEmpty()) {
+            throw new ai.ofa.cli.OfaCli.UsageException("--images " + dir + " holds no file");
+        }
+        return images;
     }
 
     private record Driver(double seconds, int exit, long rows, int files, int skipped, Path log) {

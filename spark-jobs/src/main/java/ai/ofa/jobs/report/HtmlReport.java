@@ -170,6 +170,9 @@ public final class HtmlReport {
                 if (v.generatedProblem() != null) {
                     h.append("<span class=\"err\">").append(esc(v.generatedProblem())).append("</span>");
                 }
+                if (v.probability() != null) {
+                    h.append(String.format(Locale.ROOT, " <small>P %.3f</small>", v.probability()));
+                }
                 if (v.score() != null) {
                     h.append(String.format(Locale.ROOT, " <small>score %.3f</small>", v.score()));
                 }

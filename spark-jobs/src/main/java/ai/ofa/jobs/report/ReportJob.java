@@ -296,6 +296,12 @@ public final class ReportJob {
             input = stringColumn(row, (String) run.getOrDefault("ground_text_col", "text"));
         } else if (task.equals("vqa")) {
             input = stringColumn(row, (String) run.getOrDefault("vqa_question_col", "question"));
+        } else if (task.equals("entailment")) {
+            input = stringColumn(row, (String) run.getOrDefault("hypothesis_col", "hypothesis"));
+        } else if (task.equals("itm")) {
+            input = stringColumn(row, (String) run.getOrDefault("itm_text_col", "text"));
+        } else if (task.equals("score")) {
+            input = stringColumn(row, (String) run.getOrDefault("target_col", "target"));
         } else if (has(s, "png")) {
             // a generate result: its prompt is the text column the run names (default text)
             input = stringColumn(row, (String) run.getOrDefault("generate_text_col", "text"));
@@ -321,7 +327,7 @@ public final class ReportJob {
         }
         return new ReportModel.TaskView(task, s.getAs("status"), s.getAs("error"), input, field(s, "text"),
                 field(s, "label"), field(s, "answer"), field(s, "score"), box, dets, generated, generatedProblem,
-                codes(s));
+                codes(s), field(s, "probability"));
     }
 
     /** "32 x 32 codes: 12 7 4095 ..." (the first 8) for a result with image codes, else null. */

@@ -35,10 +35,17 @@ public record ReportModel(String output, long rows, long sampleSeed, List<Map<St
      */
     public record TaskView(String task, String status, String error, String input, String text, String label,
                            String answer, Double score, Box box, List<Detected> detections, Thumbnail generated,
-                           String generatedProblem, String codes) {
+                           String generatedProblem, String codes, Double probability) {
+        public TaskView(String task, String status, String error, String input, String text, String label,
+                        String answer, Double score, Box box, List<Detected> detections, Thumbnail generated,
+                        String generatedProblem, String codes) {
+            this(task, status, error, input, text, label, answer, score, box, detections, generated,
+                    generatedProblem, codes, null);
+        }
+
         public TaskView(String task, String status, String error, String input, String text, String label,
                         String answer, Double score, Box box, List<Detected> detections) {
-            this(task, status, error, input, text, label, answer, score, box, detections, null, null, null);
+            this(task, status, error, input, text, label, answer, score, box, detections, null, null, null, null);
         }
     }
 }

@@ -109,6 +109,28 @@ class ReportGeneratedImagesTest {
         return m.group();
     }
 
+    /** An itm and a score result: each shows the text it was asked about (the run record's column) and its P. */
+    @Test
+    void matchingAndScoringShowTheirTextAndProbability(@TempDir Path tmp) throws Exception {
+        StructType schema = new StructType().add("key", DataTypes.StringType).add("alt", DataTypes.StringType)
+                .add("itm", ai.ofa.spark.ResultSchema.RESULT).add("score", ai.ofa.spark.ResultSchema.RESULT);
+        Row itm = RowFactory.create(null, null, null, -0.31, null, null, null, null, "yes", 0.734, "ok", null, "m",
+                "0", "1.20");
+        Row score = RowFactory.create(" a dog", null, null, -4.25, null, null, null, null, null, null, "ok", null,
+                "m", "0", "1.20");
+        Path out = tmp.resolve("out");
+        spark.createDataFrame(List.of(RowFactory.create("k1", "a dog on a beach", itm, score)), schema).coalesce(1)
+                .write().parquet(out.resolve("data").toString());
+        Files.createDirectories(out.resolve("_runs"));
+        Files.writeString(out.resolve("_runs/run-1.json"), "{\"input\": \"x\", \"itm_text_col\": \"alt\", "
+                + "\"target_col\": \"alt\", \"rows\": 1, \"errors\": 0, \"seconds\": 1.0}");
+        String html = Files.readString(ReportJob.run(spark, ReportJob.parse("--input", out.toString(), "--output",
+                tmp.resolve("report").toString())));
+        String row = card(html, "k1");
+        assertTrue(row.contains("&ldquo;a dog on a beach&rdquo; &rarr; yes <small>P 0.734</small>"), row);
+        assertTrue(row.contains("score -4.250"), row);
+    }
+
     @Test
     void generatedImagesAreShownWithTheirPromptAndCodes(@TempDir Path tmp) throws Exception {
         Path index = ReportJob.run(spark, ReportJob.parse("--input", output(tmp).toString(), "--output",
