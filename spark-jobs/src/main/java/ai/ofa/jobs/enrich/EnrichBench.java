@@ -152,7 +152,7 @@ public final class EnrichBench {
                 double listing = (System.nanoTime() - t0) / 1e9;
                 EnrichOptions resolved = o.withInputFormat(inputs.format());
                 long t1 = System.nanoTime();
-                long[] units = EnrichJob.planUnits(spark, resolved);
+                long[] units = EnrichJob.planUnits(spark, resolved, inputs.files());
                 double planning = (System.nanoTime() - t1) / 1e9;
                 System.out.printf("{\"input_files\":%d,\"driver_listing_s\":%.2f,\"units\":%d,"
                         + "\"files_in_units\":%d,\"files_per_unit\":%d,\"streaming_plan_s\":%.2f}%n", n, listing,

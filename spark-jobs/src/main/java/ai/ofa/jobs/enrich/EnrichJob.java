@@ -125,7 +125,8 @@ public final class EnrichJob {
         org.apache.spark.util.LongAccumulator failed = spark.sparkContext().longAccumulator("ofa.task_rows_failed");
         Units units = new Units();
         Path checkpoint = new Path(out, "_checkpoint");
-        long toDo = files.size() - SourceLog.plannedBefore(spark, checkpoint);
+        long toDo = files.size() - ListingSource.committedBefore(conf, checkpoint);
+        ListingSource.share(o.input(), o.inputFormat(), files);   // the stream takes this listing: one per run
         try (Progress progress = new Progress(spark, done, failed, toDo, stages.size())) {
             org.apache.spark.sql.streaming.StreamingQuery query = unitsOf(spark, o)
                     .writeStream()
@@ -133,8 +134,8 @@ public final class EnrichJob {
                     .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
                     .option("checkpointLocation", checkpoint.toString())
                     .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>)
-                            (ignored, batchId) -> {
-                                List<String> batchFiles = SourceLog.files(spark, checkpoint, batchId);
+                            (unit, batchId) -> {
+                                List<String> batchFiles = filesOf(unit);
                                 if (sink.completed(batchId)) {   // written (and published) before a crash
                                     units.skipped(batchId, batchFiles.size());
                                     progress.unitDone(batchFiles.size());
@@ -165,19 +166,20 @@ public final class EnrichJob {
     }
 
     /**
-     * The units the streaming query cuts the input into, with units that only read their file list from the
-     * checkpoint (the driver's share of a run, for the planning benchmark): {units, files}.
+     * The units the streaming query cuts this listing of the input into, with units that only collect their file
+     * list (the driver's share of a run, for the planning benchmark): {units, files}.
      */
-    static long[] planUnits(SparkSession spark, EnrichOptions o) {
+    static long[] planUnits(SparkSession spark, EnrichOptions o, List<String> files) {
         Path checkpoint = new Path(o.output(), "_checkpoint");
+        ListingSource.share(o.input(), o.inputFormat(), files);
         long[] counts = new long[2];
         try {
             unitsOf(spark, o).writeStream().trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
                     .option("checkpointLocation", checkpoint.toString())
                     .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>)
-                            (ignored, batchId) -> {
+                            (unit, batchId) -> {
                                 counts[0]++;
-                                counts[1] += SourceLog.files(spark, checkpoint, batchId).size();
+                                counts[1] += filesOf(unit).size();
                             })
                     .start().awaitTermination();
         } catch (java.util.concurrent.TimeoutException | org.apache.spark.sql.streaming.StreamingQueryException e) {
@@ -203,24 +205,20 @@ public final class EnrichJob {
     }
 
     /**
-     * The stream that paces the job: Spark's file source over the input folder, {@code --max-files-per-batch} files
-     * a micro-batch. Its rows are not read (the metadata scan of binaryFile would drop 0-byte files): each unit
-     * reads its files, as the checkpoint's source log lists them, with the batch reader of the format.
+     * The stream that paces the job: {@link ListingSource} over the input, {@code --max-files-per-batch} files a
+     * micro-batch, whose rows are the unit's file paths. Each unit reads its files with the batch reader of the
+     * format; a replayed unit gets the same files.
      */
     private static Dataset<Row> unitsOf(SparkSession spark, EnrichOptions o) {
-        StructType binaryFile = new StructType().add("path", DataTypes.StringType, false)
-                .add("modificationTime", DataTypes.TimestampType, false).add("length", DataTypes.LongType, false)
-                .add("content", DataTypes.BinaryType, true);
-        org.apache.spark.sql.streaming.DataStreamReader r = spark.readStream().format("binaryFile").schema(binaryFile)
-                .option("maxFilesPerTrigger", o.maxFilesPerBatch())
-                .option("recursiveFileLookup", "true")
-                .option("maxFileAge", "36500d");   // the default (7 days) would skip old files after a restart
-        switch (o.inputFormat()) {
-            case "parquet" -> r = r.option("pathGlobFilter", "*.parquet");
-            case "webdataset" -> r = r.option("pathGlobFilter", "*.tar");
-            default -> { }
-        }
-        return r.load(o.input());
+        return spark.readStream().format(ListingSource.class.getName()).option("path", o.input())
+                .option("format", o.inputFormat()).option("maxFilesPerTrigger", o.maxFilesPerBatch()).load();
+    }
+
+    /** A unit's input files, sorted: the rows of its micro-batch. */
+    private static List<String> filesOf(Dataset<Row> unit) {
+        List<String> files = new ArrayList<>(unit.as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        files.sort(String::compareTo);
+        return files;
     }
 
     /** What the units of this run did (updated on the driver, one unit at a time). */
