@@ -130,5 +130,23 @@ class S3aEnrichTest {
             "--tasks", "caption,detect", "--model", "s3a://lake/models/ofa-tiny-random"}));
         assertEquals(0, again.files(), "a rerun on s3a skips the committed file");
         assertEquals(3, spark.read().parquet("s3a://lake/enriched/uris/data").count());
+
+        // an Iceberg table whose Hadoop-catalog warehouse is on s3a, as a lake keeps it
+        spark.conf().set("spark.sql.catalog.s3lake", "org.apache.iceberg.spark.SparkCatalog");
+        spark.conf().set("spark.sql.catalog.s3lake.type", "hadoop");
+        spark.conf().set("spark.sql.catalog.s3lake.warehouse", "s3a://lake/warehouse");
+        String[] toTable = {"--input", "s3a://lake/records/uris", "--path-col", "uri", "--output",
+            "s3a://lake/enriched/iceberg", "--output-table", "s3lake.db.captions", "--tasks", "caption",
+            "--model", "s3a://lake/models/ofa-tiny-random"};
+        EnrichJob.Summary t = EnrichJob.run(spark, EnrichOptions.parse(toTable));
+        assertEquals(3, t.rows());
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("s3a://lake/warehouse/db/captions/metadata")),
+                "the table's metadata on s3a");
+        assertEquals(1, spark.sql("SELECT * FROM s3lake.db.captions.snapshots").count(), "one unit, one snapshot");
+        EnrichJob.Summary t2 = EnrichJob.run(spark, EnrichOptions.parse(toTable));
+        assertEquals(0, t2.files(), "a rerun skips the committed unit");
+        List<Row> table = spark.table("s3lake.db.captions").select("key", "caption.status").collectAsList();
+        assertEquals(3, table.size(), "every key once in the table");
+        assertEquals(3, table.stream().map(r -> r.getString(0)).distinct().count());
     }
 }
