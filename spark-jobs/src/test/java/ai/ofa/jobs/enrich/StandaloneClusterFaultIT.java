@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -92,8 +93,9 @@ class StandaloneClusterFaultIT {
             SparkSession session = spark;
             ExecutorService pool = Executors.newSingleThreadExecutor();
             Future<EnrichJob.Summary> job = pool.submit(() -> EnrichJob.run(session, o));
-            ProcessHandle executor = waitForExecutor(120);
-            Thread.sleep(4000);   // let it start on the batches, then kill its Worker (and it) mid-job
+            // kill the executor of a task that is under way (a second in, the model loaded), with its Worker
+            String victim = faults.awaitTaskUnderWay(180);
+            ProcessHandle executor = executorProcess(victim);
             assertTrue(!job.isDone(), "the Worker must die while the job runs");
             ProcessHandle worker = executor.parent().orElseThrow();
             assertTrue(worker.info().commandLine().orElse("").contains("deploy.worker.Worker"), "executor's parent");
@@ -107,6 +109,7 @@ class StandaloneClusterFaultIT {
             assertEquals(3 * perFile, rows, "rows out == rows in");
             assertEquals(3 * perFile, keys, "every key exactly once");
             assertTrue(waitForExecutor(1).pid() != executor.pid(), "the other Worker's executor finished the job");
+            assertEquals(victim, faults.removed.isEmpty() ? victim : faults.removed.iterator().next());
             // the listener bus is asynchronous: its events of the job are in once the job is done and the bus idle
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (faults.removed.isEmpty() && System.nanoTime() < deadline) {
@@ -176,8 +179,33 @@ class StandaloneClusterFaultIT {
             removed.add(e.executorId());
         }
 
+        /** Running tasks: task id -> {executor id, launch time in ms}. */
+        final Map<Long, Object[]> running = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart e) {
+            running.put(e.taskInfo().taskId(), new Object[]{e.taskInfo().executorId(), e.taskInfo().launchTime()});
+        }
+
+        /** The executor of a task that has run between one and four seconds (so it is mid-work, not ending). */
+        String awaitTaskUnderWay(int seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                long now = System.currentTimeMillis();
+                for (Object[] t : running.values()) {
+                    long age = now - (Long) t[1];
+                    if (age >= 1000 && age <= 4000) {
+                        return (String) t[0];
+                    }
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("no task ran for a second within " + seconds + " s");
+        }
+
         @Override
         public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+            running.remove(e.taskInfo().taskId());
             if (e.taskInfo().successful()) {
                 succeededOn.add(e.taskInfo().executorId());
             } else {
@@ -198,6 +226,14 @@ class StandaloneClusterFaultIT {
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");   // the launcher asks before it looks at jars/
         return pb.start();
+    }
+
+    /** The executor process of a Spark executor id (its command line carries --executor-id ID). */
+    private static ProcessHandle executorProcess(String executorId) {
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().map(c ->
+                c.contains("CoarseGrainedExecutorBackend") && c.matches(".*--executor-id " + executorId + "( .*|$)"))
+                .orElse(false)).findFirst().orElseThrow(() -> new AssertionError("no process for executor "
+                + executorId));
     }
 
     private static ProcessHandle waitForExecutor(int seconds) throws InterruptedException {
