@@ -55,7 +55,12 @@ final class Progress extends SparkListener implements AutoCloseable {
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
         update.accumUpdates().foreach(t -> {
             long taskId = (Long) t._1();
-            long[] v = running.computeIfAbsent(taskId, k -> new long[2]);
+            // only tasks seen starting and not yet ended: a heartbeat sent before a task ended can arrive after
+            // its end, and counting it then would add its rows twice (and keep its entry for ever)
+            long[] v = running.get(taskId);
+            if (v == null) {
+                return null;
+            }
             t._4().foreach(info -> {
                 record(v, info);
                 return null;
@@ -73,6 +78,11 @@ final class Progress extends SparkListener implements AutoCloseable {
         } else if (info.id() == failed.id()) {
             v[1] = n;
         }
+    }
+
+    @Override
+    public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
+        running.put(start.taskInfo().taskId(), new long[2]);
     }
 
     @Override
