@@ -50,7 +50,7 @@ public final class CorpusJob {
             description = {"Builds an OFA pretraining corpus: sources -> fingerprints -> deduplication -> leakage "
                     + "filter against the evaluation sets -> task examples -> Parquet, OFA TSV, a removal manifest "
                     + "and a report.",
-                    "spark-submit --class ai.ofa.jobs.corpus.CorpusJob spark-jobs.jar --config corpus.conf",
+                    "spark-submit --class ai.ofa.jobs.corpus.CorpusJob spark-jobs-all.jar --config corpus.conf",
                     "The config file's keys are described in conf/corpus-example.conf; --output and --set override "
                             + "them."})
     public static final class Cli implements java.util.concurrent.Callable<Integer> {

@@ -47,7 +47,7 @@ import java.util.UUID;
  * {@code --image-col jpg --key-col key}.
  *
  * <pre>
- * spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs.jar --input s3a://lake/images/ \
+ * spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs-all.jar --input s3a://lake/images/ \
  *     --output s3a://lake/enriched/ --tasks caption,detect --model s3a://models/ofa-base --device gpu
  * </pre>
  *

@@ -111,7 +111,7 @@ public record EnrichOptions(String input, String inputFormat, String output, Str
     @Command(name = "ofa enrich", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"The enrich job: image records -> the chosen OFA tasks -> Parquet with the key, one "
                     + "result struct per task (status, error, provenance).",
-                    "spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs.jar --input ... --output ...",
+                    "spark-submit --class ai.ofa.jobs.enrich.EnrichJob spark-jobs-all.jar --input ... --output ...",
                     "Under ./ofa, with no option at all, it runs the sample scenes with the bundled model."})
     public static final class Cli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--input", required = true, paramLabel = "PATH", description = "Parquet records, a folder "

@@ -36,7 +36,7 @@ public final class EvaluateJob {
     @Command(name = "ofa evaluate", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Metrics of predictions (an enrich output, or Parquet with a key and an OFA result "
                     + "column) against gold data: metrics.json, metrics.txt and plots.",
-                    "spark-submit --class ai.ofa.jobs.evaluate.EvaluateJob spark-jobs.jar --predictions OUT ..."})
+                    "spark-submit --class ai.ofa.jobs.evaluate.EvaluateJob spark-jobs-all.jar --predictions OUT ..."})
     public static final class Cli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--predictions", required = true, paramLabel = "PATH", description = "enrich output "
                 + "folder or Parquet")

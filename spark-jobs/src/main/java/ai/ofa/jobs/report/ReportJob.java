@@ -48,7 +48,7 @@ public final class ReportJob {
     @Command(name = "ofa report", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"An HTML report of an enrich output: a seeded sample of rows with thumbnails and boxes "
                     + "drawn, ok/error counts per task, error reasons, the run's throughput.",
-                    "spark-submit --class ai.ofa.jobs.report.ReportJob spark-jobs.jar --input OUT"})
+                    "spark-submit --class ai.ofa.jobs.report.ReportJob spark-jobs-all.jar --input OUT"})
     public static final class Cli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--input", required = true, paramLabel = "OUT", description = "the enrich job's output "
                 + "folder (or a Hadoop URI)")
