@@ -287,6 +287,15 @@ public final class ModelPackage {
         return graphs.keySet().containsAll(OPTIONAL_GRAPHS);
     }
 
+    /** Refuses a package converted before the image-code graphs existed, saying how to get them. */
+    public void requireImageCodeGraphs() {
+        if (!writesImageCodes()) {
+            throw new ModelPackageException("Model package " + name() + " (" + root + ") has no image-code graphs "
+                    + OPTIONAL_GRAPHS + ", which text-to-image and image infilling need: convert its checkpoint "
+                    + "again with this version's ./ofa convert");
+        }
+    }
+
     /** The VQGAN package the converter put inside this package ({@code ./ofa convert --vqgan}), if any. */
     public java.util.Optional<Path> vqganPackage() {
         return vqganFolder == null ? java.util.Optional.empty() : java.util.Optional.of(root.resolve(vqganFolder));

@@ -183,11 +183,7 @@ public final class OfaModel implements AutoCloseable {
 
     /** Refuses a package converted before the image-code graphs existed, saying how to get them. */
     public void requireImageCodeGraphs() {
-        if (!pkg.writesImageCodes()) {
-            throw new ModelPackageException("Model package " + pkg.name() + " (" + pkg.root() + ") has no image-code "
-                    + "graphs " + ModelPackage.OPTIONAL_GRAPHS + ", which text-to-image and image infilling need: "
-                    + "convert its checkpoint again with this version's ./ofa convert");
-        }
+        pkg.requireImageCodeGraphs();
     }
 
     private Longs paddedIds(List<int[]> prompts) {

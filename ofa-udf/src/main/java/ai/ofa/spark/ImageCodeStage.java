@@ -203,25 +203,14 @@ public abstract class ImageCodeStage extends Transformer implements DefaultParam
         boolean loadOfa = needsOfaModel() || !isDefined(vqganPath);
         ai.ofa.model.ModelPackage ofa = loadOfa ? ai.ofa.model.ModelPackage.open(ModelRegistry.local(value(modelPath)))
                 : null;
-        if (needsOfaModel() && !ofa.writesImageCodes()) {
-            throw new ai.ofa.model.ModelPackageException("Model package " + ofa.name() + " (" + value(modelPath)
-                    + ") has no image-code graphs " + ai.ofa.model.ModelPackage.OPTIONAL_GRAPHS + ", which "
-                    + "text-to-image needs: convert its checkpoint again with this version's ./ofa convert");
+        if (needsOfaModel()) {
+            ofa.requireImageCodeGraphs();
         }
-        java.nio.file.Path vq;
-        if (isDefined(vqganPath)) {
-            vq = ModelRegistry.local(value(vqganPath));
-        } else {
-            vq = ofa.vqganPackage().orElseThrow(() -> new ai.ofa.model.ModelPackageException("No VQGAN package for "
-                    + ofa.name() + " (" + value(modelPath) + "): set the VQGAN package (--vqgan PKG, a package made by "
-                    + "./ofa convert-vqgan; in Spark the stage's vqganPath), or convert the OFA checkpoint with "
-                    + "./ofa convert --vqgan PKG so that the package contains one"));
-        }
-        ai.ofa.model.VqganPackage vp = ai.ofa.model.VqganPackage.open(vq);
-        if (ofa != null && vp.numCodes() != ofa.vocabulary().numCodes()) {
-            throw new ai.ofa.model.ModelPackageException("VQGAN package " + vp.name() + " has " + vp.numCodes()
-                    + " codes, but model " + ofa.name() + " writes " + ofa.vocabulary().numCodes() + " image codes: "
-                    + "use the VQGAN the OFA model was trained with");
+        java.nio.file.Path explicit = isDefined(vqganPath) ? ModelRegistry.local(value(vqganPath)) : null;
+        ai.ofa.model.VqganPackage vq = ai.ofa.model.VqganPackage.open(ofa == null ? explicit
+                : VqganLocator.packagePath(ofa, explicit));
+        if (ofa != null) {
+            VqganLocator.check(ofa, vq);
         }
     }
 
