@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  *
  * <pre>./ofa bench-enrich [--records 16] [--model PKG]
  * ./ofa bench-enrich --plan-only --files 10000,100000
+ * ./ofa bench-enrich --records 2000 --executor-jvm     # 2,000 and 20,000 records, executor heap apart
  * ./ofa bench-enrich --crash [--files 40] [--records 400] [--model models/ofa-scenes]</pre>
  */
 public final class EnrichBench {
@@ -62,6 +63,10 @@ public final class EnrichBench {
                 + "a driver JVM of its own over --files Parquet files of --records records in all, 4 files a unit; "
                 + "prints the rerun's share of the clean run (default: off)")
         boolean crash;
+        @picocli.CommandLine.Option(names = "--executor-jvm", description = "the N and 10N runs only, each in a "
+                + "driver JVM of its own on local-cluster[1,CORES,3072]: one executor JVM beside the driver, the live "
+                + "heap of each sampled apart (no runtime-loop baseline; default: off)")
+        boolean executorJvm;
 
         @Override
         public Integer call() throws IOException {
@@ -84,7 +89,11 @@ public final class EnrichBench {
             if (records < 1) {
                 throw new ai.ofa.cli.OfaCli.UsageException("--records must be positive, got " + records);
             }
-            bench(records, model, imagesDir);
+            if (executorJvm) {
+                benchExecutorJvm(records, model, imagesDir);
+            } else {
+                bench(records, model, imagesDir);
+            }
             return 0;
         }
     }
@@ -93,8 +102,7 @@ public final class EnrichBench {
         int cores = Runtime.getRuntime().availableProcessors();
         Path work = Path.of("build", "bench-enrich");
         deleteTree(work);
-        List<byte[]> images = imagesDir == null ? List.of(Files.readAllBytes(Path.of("examples/images/astronaut.png")),
-                Files.readAllBytes(Path.of("examples/images/hubble_deep_field.jpg"))) : imagesOf(Path.of(imagesDir));
+        List<byte[]> images = benchImages(imagesDir);
         SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-enrich-bench")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
@@ -125,6 +133,108 @@ public final class EnrichBench {
         } finally {
             spark.stop();
         }
+    }
+
+    private static List<byte[]> benchImages(String imagesDir) throws IOException {
+        return imagesDir == null ? List.of(Files.readAllBytes(Path.of("examples/images/astronaut.png")),
+                Files.readAllBytes(Path.of("examples/images/hubble_deep_field.jpg"))) : imagesOf(Path.of(imagesDir));
+    }
+
+    /**
+     * N and 10N records with the executor in a JVM of its own: each run is a driver JVM on
+     * {@code local-cluster[1,CORES,3072]} (Spark's in-process Master and Worker, one executor process, as on a
+     * cluster), with {@link HeapSamplerPlugin} sampling the live heap of the driver and of the executor apart. The
+     * driver keeps Spark's status store (jobs, stages, SQL plans: it grows with the number of units); the executor
+     * holds the model and the batch in flight, so its curve should stay flat whatever the record count.
+     */
+    static void benchExecutorJvm(int records, String model, String imagesDir) throws IOException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        Path work = Path.of("build", "bench-enrich", "executor-jvm").toAbsolutePath();
+        deleteTree(work);
+        List<byte[]> images = benchImages(imagesDir);
+        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("ofa-enrich-bench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            for (int n : new int[]{records, 10 * records}) {
+                writeInput(spark, work.resolve("in-" + n), images, n, Math.max(1, n / 8));
+            }
+        } finally {
+            spark.stop();
+        }
+        // The in-process Worker starts the executor with SPARK_HOME/jars on its class path: an empty one here, the
+        // executor gets this JVM's class path instead (spark.executor.extraClassPath), as the cluster jar would be.
+        Path sparkHome = work.resolve("spark-home");
+        Files.createDirectories(sparkHome.resolve("jars"));
+        Files.writeString(sparkHome.resolve("RELEASE"), "Spark from the class path (bench-enrich --executor-jvm)\n");
+        double[] seconds = new double[2];
+        long[] executorLast = new long[2];
+        int run = 0;
+        for (int n : new int[]{records, 10 * records}) {
+            Path heap = work.resolve("heap-" + n);
+            Path log = work.resolve("run-" + n + ".log");
+            List<String> cmd = javaWithThisJvmsFlags();
+            String opens = String.join(" ", cmd.subList(2, cmd.size()));
+            cmd.addAll(List.of("-Dspark.plugins=" + HeapSamplerPlugin.class.getName(),
+                    "-D" + HeapSamplerPlugin.DIR + "=" + heap, "-Dspark.driver.host=127.0.0.1",
+                    "-Dspark.executor.memory=3g", "-Dspark.executor.extraJavaOptions=" + opens,
+                    "-Dspark.executor.extraClassPath=" + System.getProperty("java.class.path"),
+                    "-cp", System.getProperty("java.class.path"), EnrichJob.class.getName(), "--master",
+                    "local-cluster[1," + cores + ",3072]", "--input", work.resolve("in-" + n).toString(), "--output",
+                    work.resolve("out-" + n).toString(), "--model", Path.of(model).toAbsolutePath().toString(),
+                    "--tasks", "caption", "--batch-size", "8"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("SPARK_HOME", sparkHome.toString());
+            pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+            int exit = waitFor(pb.start());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("; (\\d+) rows processed, (\\d+) errors, "
+                    + "[0-9.]+ images/s in ([0-9.]+) s").matcher(Files.readString(log));
+            if (exit != 0 || !m.find()) {
+                throw new IllegalStateException("the enrich driver on local-cluster failed (exit " + exit + "); see "
+                        + log);
+            }
+            List<Long> driverHeap = heapCurve(heap.resolve("driver.txt"));
+            List<Long> executorHeap;
+            try (Stream<Path> files = Files.list(heap)) {
+                Path executorFile = files.filter(f -> f.getFileName().toString().startsWith("executor-"))
+                        .findFirst().orElseThrow(() -> new IllegalStateException("no executor heap samples in "
+                                + heap + "; see " + log));
+                executorHeap = heapCurve(executorFile);
+            }
+            seconds[run] = Double.parseDouble(m.group(3));
+            executorLast[run] = executorHeap.isEmpty() ? 0 : executorHeap.get(executorHeap.size() - 1);
+            System.out.printf("{\"records\":%d,\"rows_out\":%s,\"errors\":%s,\"enrich_job_s\":%.2f,"
+                            + "\"job_images_per_s\":%.3f,\"driver_live_heap_mb\":%s,"
+                            + "\"executor_live_heap_mb\":%s,\"executors\":1,\"executor_cores\":%d}%n", n,
+                    m.group(1), m.group(2), seconds[run], n / seconds[run], tenPoints(driverHeap),
+                    tenPoints(executorHeap), cores);
+            run++;
+        }
+        System.out.printf("{\"records_ratio\":10,\"time_ratio\":%.2f,\"executor_final_live_heap_mb\":[%d,%d]}%n",
+                seconds[1] / seconds[0], executorLast[0], executorLast[1]);
+    }
+
+    private static List<Long> heapCurve(Path file) throws IOException {
+        List<Long> mb = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            String[] parts = line.trim().split(" ");
+            if (parts.length == 2) {
+                mb.add(Long.parseLong(parts[1]));
+            }
+        }
+        return mb;
+    }
+
+    /** Up to ten evenly spaced points of a curve. */
+    private static List<Long> tenPoints(List<Long> curve) {
+        List<Long> points = new ArrayList<>();
+        int n = Math.min(10, curve.size());
+        for (int i = 0; i < n; i++) {
+            points.add(curve.get(i * curve.size() / n));
+        }
+        if (n > 0 && !points.get(n - 1).equals(curve.get(curve.size() - 1))) {
+            points.set(n - 1, curve.get(curve.size() - 1));   // the last point is the end of the run
+        }
+        return points;
     }
 
     /**
@@ -212,10 +322,8 @@ public final class EnrichBench {
         return images;
     }
 
-    private record Driver(double seconds, int exit, long rows, int files, int skipped, Path log) {
-    }
-
-    private static Driver driver(Path in, Path out, String model, String haltAt, Path log) throws IOException {
+    /** {@code java -Xmx3g} and the module and logging flags of this JVM (Spark's --add-opens list among them). */
+    private static List<String> javaWithThisJvmsFlags() {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx3g"));
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -224,6 +332,24 @@ public final class EnrichBench {
                 cmd.add(a);
             }
         }
+        return cmd;
+    }
+
+    private static int waitFor(Process p) throws IOException {
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private record Driver(double seconds, int exit, long rows, int files, int skipped, Path log) {
+    }
+
+    private static Driver driver(Path in, Path out, String model, String haltAt, Path log) throws IOException {
+        List<String> cmd = javaWithThisJvmsFlags();
         if (haltAt != null) {
             cmd.add("-D" + CrashPoint.PROPERTY + "=" + haltAt);
         }
