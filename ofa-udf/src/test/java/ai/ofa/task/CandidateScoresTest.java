@@ -97,6 +97,65 @@ class CandidateScoresTest {
         }
     }
 
+    /**
+     * Free-target scoring over a batch of two items with targets of different lengths: each item's token log-probs
+     * equal its own independent teacher-forced run. Mutation tried: scoring every item with item 0's target (fails).
+     */
+    @Test
+    void scoringABatchEqualsEachItemAlone() {
+        int size = model.modelPackage().image().resolutionFor("score");
+        List<String> prompts = List.of(Captioning.PROMPT, Vqa.prompt("what is in the sky?"));
+        List<String> targets = List.of(" a woman in a white suit stands in front of a flag", " stars");
+        List<Outcome<OfaResult>> out = new Scoring(model).run(images, prompts, targets);
+        assertEquals(2, out.size());
+        for (int k = 0; k < 2; k++) {
+            int[] framed = model.tokenizer().encode(targets.get(k));
+            int[] target = java.util.Arrays.copyOfRange(framed, 1, framed.length);
+            double[] expected = RawScorer.targetLogprobs(model, images.get(k), prompts.get(k), size, target);
+            OfaResult r = out.get(k).get();
+            assertEquals(targets.get(k), r.text());
+            assertEquals(java.util.Arrays.toString(target), java.util.Arrays.toString(r.tokens()), "item " + k);
+            double sum = 0;
+            for (int t = 0; t < expected.length; t++) {
+                assertEquals(expected[t], r.tokenLogprobs()[t], SCORE_TOL, "item " + k + " token " + t);
+                sum += expected[t];
+            }
+            assertEquals(sum, r.score(), SCORE_TOL, "item " + k + " score = sum of its token log-probs");
+        }
+    }
+
+    /**
+     * Region captioning: each item's tokens, teacher-forced with the region prompt of its own box (its bins on its own
+     * image), give the log-probs the task reported; a zero-width box is an error of its item only. Mutation tried:
+     * accepting x1 == x0 (the box check's surviving PIT mutant; fails).
+     */
+    @Test
+    void regionCaptionsAreTheGenerationOfEachItemsOwnRegionPrompt() {
+        int size = model.modelPackage().image().resolutionFor("region_caption");
+        BoxQuantizer q = new BoxQuantizer(model.modelPackage().vocabulary().numBins(),
+                model.modelPackage().image().maxImageSize());
+        List<Box> boxes = List.of(new Box(4, 6, 40, 30), new Box(20, 10, 60, 50));
+        List<byte[]> three = new ArrayList<>(images);
+        three.add(images.get(0));
+        List<Box> threeBoxes = new ArrayList<>(boxes);
+        threeBoxes.add(new Box(10, 10, 10, 60));
+        List<Outcome<OfaResult>> out = new RegionCaptioning(model).run(three, threeBoxes);
+        assertEquals(3, out.size());
+        assertTrue(!out.get(2).isOk() && out.get(2).error().contains("x1 > x0"), "zero-width box: " + out.get(2));
+        for (int k = 0; k < 2; k++) {
+            ai.ofa.image.RgbImage img = model.imageDecoder().decode(images.get(k));
+            int[] b = q.toBins(boxes.get(k), size, img.width(), img.height());
+            String prompt = " what does the region describe? region: <bin_" + b[0] + "><bin_" + b[1] + "><bin_"
+                    + b[2] + "><bin_" + b[3] + ">";
+            OfaResult r = out.get(k).get();
+            assertTrue(r.tokens().length > 0, "item " + k + " generated tokens");
+            double[] expected = RawScorer.targetLogprobs(model, images.get(k), prompt, size, r.tokens());
+            for (int t = 0; t < expected.length; t++) {
+                assertEquals(expected[t], r.tokenLogprobs()[t], SCORE_TOL, "item " + k + " token " + t);
+            }
+        }
+    }
+
     /** The candidates reordered so that the one with the highest independent score is last, the rest as given. */
     private List<String> bestLast(byte[] image, String prompt, int size, List<String> candidates) {
         int best = 0;
