@@ -27,7 +27,7 @@ declare -A CLASSES=(
 )
 declare -A TESTS=(
   [text]='ai.ofa.text.*Test'
-  [image]='ai.ofa.image.ImageDecoderTest,ai.ofa.image.PillowReferenceTest,ai.ofa.image.ReferenceImageTest'
+  [image]='ai.ofa.image.ImageDecoderTest,ai.ofa.image.PillowReferenceTest,ai.ofa.image.ReferenceImageTest,ai.ofa.image.VqganPixelsAndCodesTest,ai.ofa.image.webp.*Test'
   [generate]='ai.ofa.generate.*Test'
   [task]='ai.ofa.task.*Test'
   [corpus.dedup]='ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest,ai.ofa.jobs.corpus.dedup.BandIndexTest'
