@@ -30,7 +30,7 @@ declare -A TESTS=(
   [image]='ai.ofa.image.ImageDecoderTest,ai.ofa.image.PillowReferenceTest,ai.ofa.image.ReferenceImageTest,ai.ofa.image.VqganPixelsAndCodesTest,ai.ofa.image.webp.*Test'
   [generate]='ai.ofa.generate.*Test'
   [task]='ai.ofa.task.*Test'
-  [corpus.dedup]='ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest,ai.ofa.jobs.corpus.dedup.BandIndexTest'
+  [corpus.dedup]='ai.ofa.jobs.corpus.dedup.PerceptualHashPhotoTest,ai.ofa.jobs.corpus.dedup.BandIndexTest,ai.ofa.jobs.corpus.dedup.PdqTest,ai.ofa.jobs.corpus.dedup.ScaledJpegTest,ai.ofa.jobs.corpus.dedup.FingerprintTest,ai.ofa.jobs.corpus.dedup.HammingBandsTest,ai.ofa.jobs.corpus.dedup.ImageGroupsTest,ai.ofa.jobs.corpus.dedup.LeakageFilterTest'
   [corpus.text]='ai.ofa.jobs.corpus.text.*Test'
   [evaluate.metrics]='ai.ofa.jobs.evaluate.metrics.*Test'
 )
@@ -51,7 +51,7 @@ for pkg in "${ORDER[@]}"; do
   echo "== PIT: $pkg ($module; tests ${TESTS[$pkg]}) ==" >&2
   log="$ROOT/target/pit/$pkg.log"
   mkdir -p "$ROOT/target/pit"
-  if ! mvn -B -ntp -o -Dstyle.color=never "${modules[@]}" test-compile org.pitest:pitest-maven:mutationCoverage \
+  if ! mvn -B -ntp -Dstyle.color=never "${modules[@]}" test-compile org.pitest:pitest-maven:mutationCoverage \
       -DtargetClasses="${CLASSES[$pkg]}" -DtargetTests="${TESTS[$pkg]}" -Dthreads="$THREADS" \
       -DreportsDirectory="$reports" -DexcludedTestClasses='ai.ofa.arch.*,ai.ofa.jobs.arch.*' >"$log" 2>&1; then
     echo "mutation.sh: PIT failed for $pkg, see $log" >&2
