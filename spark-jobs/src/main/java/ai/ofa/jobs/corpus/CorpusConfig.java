@@ -34,15 +34,18 @@ import java.util.TreeSet;
  * kept in a seeded order, so the mix is deterministic.
  * {@code image.hash} picks the perceptual hash: {@code pdq} (256 bits, the default) or {@code phash64}.
  * Leakage and deduplication have their own perceptual-hash thresholds in bits of that hash
- * ({@code phash.max_distance}, default 31 for PDQ and 12 for pHash-64; {@code dedup.phash.max_distance}, default 16
+ * ({@code phash.max_distance}, default 64 for PDQ and 12 for pHash-64; {@code dedup.phash.max_distance}, default 16
  * and 4; {@code off} leaves only ids and content hashes); TSV and Parquet files hold at most {@code tsv.shard_records} rows each.
+ * The leakage audit ({@code OUT/audit/index.html}, {@link Audit}) shows {@code audit.sample} seeded removals per
+ * rule and evaluation set and the {@code audit.near_misses} closest pairs within {@code audit.margin} bits above the
+ * threshold.
  * With {@code vqgan.model = PKG} (a package of {@code ./ofa convert-vqgan}), image-infilling records whose source
  * supplies no codes get them computed on the executors ({@code vqgan.batch_size}, {@code vqgan.threads},
  * {@code vqgan.device}; see {@link Vqgan}).
  */
 public record CorpusConfig(String output, long seed, ImageHash imageHash, int phashMaxDistance, int dedupPhashMaxDistance, int ngram,
                            boolean cutLeakedText, boolean itmNegatives, long shardRecords, List<Source> sources, List<EvalSet> evalSets,
-                           Map<String, Long> targets, java.util.Optional<Vqgan> vqgan) {
+                           Map<String, Long> targets, java.util.Optional<Vqgan> vqgan, Audit audit) {
     public static final Set<String> SOURCE_TYPES = Set.of("coco-captions", "coco-instances", "vqa2", "refcoco",
             "visual-genome", "gqa", "img2dataset", "openimages", "text-jsonl");
     public static final Set<String> EVAL_TYPES = Set.of("karpathy", "refcoco", "vqa2", "snli-ve", "image-folder",
@@ -67,6 +70,25 @@ public record CorpusConfig(String output, long seed, ImageHash imageHash, int ph
             if (!List.of("cpu", "gpu", "auto").contains(device)) {
                 throw new IllegalArgumentException("vqgan.device is '" + device + "', expected cpu, gpu or auto");
             }
+        }
+    }
+
+    /**
+     * The leakage audit: removals shown per rule and evaluation set ({@code audit.sample}, default 24), near misses
+     * shown per evaluation set ({@code audit.near_misses}, default 48), and how many bits above
+     * {@code phash.max_distance} a pair counts as a near miss ({@code audit.margin}; default 8 for PDQ, 2 for
+     * pHash-64; 0 looks for none and keeps the join at the threshold's radius).
+     */
+    public record Audit(int sample, int nearMisses, int margin) {
+        public Audit {
+            if (sample < 0 || nearMisses < 0 || margin < 0) {
+                throw new IllegalArgumentException("audit.sample, audit.near_misses and audit.margin must be 0 or "
+                        + "more, got " + sample + ", " + nearMisses + " and " + margin);
+            }
+        }
+
+        static int defaultMargin(ImageHash hash) {
+            return hash == ImageHash.PDQ ? 8 : 2;
         }
     }
 
@@ -115,7 +137,7 @@ public record CorpusConfig(String output, long seed, ImageHash imageHash, int ph
         Map<String, Long> targets = new LinkedHashMap<>();
         Set<String> known = Set.of("output", "seed", "image.hash", "phash.max_distance", "dedup.phash.max_distance",
                 "text.ngram", "text.leak", "itm.negatives", "tsv.shard_records", "vqgan.model", "vqgan.batch_size",
-                "vqgan.threads", "vqgan.device");
+                "vqgan.threads", "vqgan.device", "audit.sample", "audit.near_misses", "audit.margin");
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
             String value = p.getProperty(key).strip();
             String[] parts = key.split("\\.", 3);
@@ -161,7 +183,11 @@ public record CorpusConfig(String output, long seed, ImageHash imageHash, int ph
                         String.valueOf(ai.ofa.jobs.corpus.dedup.CorpusDefaults.LEAKAGE_NGRAM))),
                 leak.equals("cut"), Boolean.parseBoolean(p.getProperty("itm.negatives", "true").strip()),
                 Math.max(1, number("tsv.shard_records", p.getProperty("tsv.shard_records", "100000"))),
-                List.copyOf(src), List.copyOf(ev), Map.copyOf(targets), vqgan(p));
+                List.copyOf(src), List.copyOf(ev), Map.copyOf(targets), vqgan(p),
+                new Audit((int) number("audit.sample", p.getProperty("audit.sample", "24")),
+                        (int) number("audit.near_misses", p.getProperty("audit.near_misses", "48")),
+                        (int) number("audit.margin", p.getProperty("audit.margin",
+                                String.valueOf(Audit.defaultMargin(hash))))));
     }
 
     /** The {@code vqgan.*} settings; the other three without {@code vqgan.model} are an error (they would do nothing). */

@@ -2,6 +2,7 @@ package ai.ofa.jobs.corpus;
 
 import ai.ofa.jobs.corpus.dedup.ImageGroups;
 import ai.ofa.jobs.corpus.dedup.ImageHash;
+import ai.ofa.jobs.corpus.audit.LeakageAudit;
 import ai.ofa.jobs.corpus.dedup.LeakageFilter;
 import ai.ofa.jobs.corpus.text.NGramLeakage;
 import ai.ofa.jobs.corpus.text.TextInfilling;
@@ -92,7 +93,7 @@ public final class CorpusJob {
             try {
                 Map<String, Object> report = run(spark, c);
                 System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
-                System.out.println("corpus: " + c.output() + " (parquet/, tsv/, manifest/, report.json)");
+                System.out.println("corpus: " + c.output() + " (parquet/, tsv/, manifest/, audit/index.html, report.json)");
             } finally {
                 spark.stop();
             }
@@ -171,8 +172,9 @@ public final class CorpusJob {
 
         Dataset<Row> prints = good.filter("image IS NOT NULL").select("record_id", "source", "image_key",
                 "content_sha256", "phash", "fingerprint_error").cache();
+        int nearMissMargin = config.phashMaxDistance() < 0 ? 0 : config.audit().margin();
         LeakageFilter.Result images = LeakageFilter.applyFingerprinted(withImage, prints, evalPrints,
-                config.phashMaxDistance());
+                config.phashMaxDistance(), nearMissMargin);
 
         // text leakage: captions, questions, expressions and documents sharing an n-gram with evaluation texts
         Broadcast<Set<Long>> ngrams = org.apache.spark.api.java.JavaSparkContext
@@ -270,6 +272,11 @@ public final class CorpusJob {
         Dataset<Row> manifest = images.manifest().unionByName(textManifest);
         manifest.write().mode("overwrite").parquet(out + "/manifest");
         writeTsv(spark, corpus, out, config.shardRecords());
+        String auditPage = LeakageAudit.write(spark, new LeakageAudit.Settings(out, config.imageHash().configName(),
+                        config.imageHash().bits(), config.phashMaxDistance(), nearMissMargin, config.seed(),
+                        config.audit().sample(), config.audit().nearMisses()), manifest, images.nearMisses(),
+                images.perceptualPairs(), records, evalSets.drop("texts"), d -> withImages(d, spark,
+                        config.imageHash()));
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("job_version", VERSION);
@@ -292,6 +299,8 @@ public final class CorpusJob {
         report.put("removed_duplicate_pairs", duplicates.count());
         report.put("evaluation_images", evalPrints.count());
         report.put("evaluation_text_ngrams", leakedNgrams.size());
+        report.put("near_misses", images.nearMisses().count());
+        report.put("audit", auditPage);
         report.put("seconds", (System.nanoTime() - start) / 1e9);
         Files.createDirectories(Path.of(out));
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(Path.of(out, "report.json").toFile(), report);

@@ -283,6 +283,8 @@ class CorpusJobTest {
         assertEquals("det:1", d[0]);
         assertEquals("100.00,50.00,400.00,450.00,1,person", d[2], "absolute corners; the crowd region left out");
 
+        auditShowsRemovalsAndTheNearMissJustAboveTheThreshold(tmp, p);
+
         // targets: at most one cc3m caption (the one the seed ranks first by xxhash64 of its id), then two captions
         // overall among those left, again the first two in the seeded order; a rerun picks the same
         java.util.Comparator<String> seeded = java.util.Comparator.comparingLong(id -> spark.sql(
@@ -369,5 +371,72 @@ class CorpusJobTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> CorpusJob.run(spark, CorpusConfig.parse(r)));
         assertTrue(missing.getMessage().contains("source.x.annotations is required"), missing.getMessage());
+    }
+
+    /**
+     * The leakage audit of the run above, then of a run whose threshold is one bit below coco:41's distance to its
+     * evaluation copy: there coco:41 is kept and shown as the closest near miss at that distance, with a blue bar in
+     * the histogram, and the page renders in Chromium without a failed resource. (Mutations tried: near misses taken
+     * at or below the threshold, the margin ignored, the sample not seeded.)
+     */
+    private void auditShowsRemovalsAndTheNearMissJustAboveTheThreshold(Path tmp, Properties p) throws Exception {
+        String page = Files.readString(tmp.resolve("out/audit/index.html"));
+        Row leak = spark.read().parquet(tmp.resolve("out/manifest").toString()).filter("record_id = 'coco:41'")
+                .first();
+        int d = leak.getAs("distance");
+        assertTrue(d > 0 && d <= 64, "coco:41 at " + d + " bits");
+        assertTrue(page.contains("phash / karpathy: 1 of 1"), "one phash removal from karpathy");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<div class=\"pair removed\" data-record=\""
+                + "coco:41\">(.*?)</div>\n").matcher(page);
+        assertTrue(m.find(), "coco:41 shown among the removals");
+        assertEquals(2, m.group(1).split("<img src=\"data:image/jpeg;base64,", -1).length - 1,
+                "the corpus image beside the evaluation image");
+        assertTrue(m.group(1).contains(">" + d + " bits<") && m.group(1).contains("evaluation karpathy / "
+                + leak.getAs("eval_item")), m.group(1));
+        assertTrue(page.contains("canonical_id / karpathy") && page.contains("text_ngram / -")
+                && page.contains("unreadable_image / -"), "a section per rule and evaluation set");
+
+        Properties near = new Properties();
+        near.putAll(p);
+        near.setProperty("output", tmp.resolve("out-near").toString());
+        near.setProperty("phash.max_distance", String.valueOf(d - 1));
+        near.setProperty("audit.margin", "1");
+        Map<String, Object> report = CorpusJob.run(spark, CorpusConfig.parse(near));
+        assertEquals(1L, report.get("near_misses"));
+        assertTrue(spark.read().parquet(tmp.resolve("out-near/manifest").toString())
+                .filter("record_id = 'coco:41'").isEmpty(), "one bit above the threshold: kept");
+        Path index = tmp.resolve("out-near/audit/index.html");
+        String nearPage = Files.readString(index);
+        java.util.regex.Matcher n = java.util.regex.Pattern.compile("<div class=\"pair near\" data-record=\""
+                + "coco:41\">(.*?)</div>\n").matcher(nearPage);
+        assertTrue(n.find(), "coco:41 is the near miss");
+        assertTrue(n.group(1).contains(">" + d + " bits<"), n.group(1));
+        assertTrue(nearPage.contains("data-distance=\"" + d + "\" data-pairs=\"1\"") && nearPage.contains(
+                "fill=\"" + ai.ofa.jobs.corpus.audit.AuditPageTest.NEAR + "\"><title>" + d + " bits"), "its bar");
+
+        Path shot = tmp.resolve("audit.png");
+        List<String> cmd = List.of(ai.ofa.jobs.report.ReportJobTest.chromium(), "--headless", "--no-sandbox",
+                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
+                "--metrics-recording-only", "--disable-breakpad", "--hide-scrollbars", "--force-device-scale-factor=1",
+                "--window-size=1200,1400", "--enable-logging=stderr", "--v=0",
+                "--user-data-dir=" + tmp.resolve("profile"), "--screenshot=" + shot, index.toUri().toString());
+        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(proc.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "chromium did not finish");
+        assertTrue(Files.exists(shot), "no screenshot; chromium said:\n" + log);
+        assertEquals(List.of(), log.lines().filter(l -> l.contains(":CONSOLE")).toList(),
+                "the page logged messages (a thumbnail that failed to load logs one)");
+        java.awt.image.BufferedImage s = javax.imageio.ImageIO.read(shot.toFile());
+        int red = 0;
+        int blue = 0;
+        for (int y = 0; y < s.getHeight(); y++) {
+            for (int x = 0; x < s.getWidth(); x++) {
+                int rgb = s.getRGB(x, y) & 0xffffff;
+                red += rgb == 0xd62728 ? 1 : 0;
+                blue += rgb == 0x1f77b4 ? 1 : 0;
+            }
+        }
+        assertTrue(red > 20 && blue > 20, "histogram bars on screen: " + red + " red, " + blue + " blue pixels");
     }
 }

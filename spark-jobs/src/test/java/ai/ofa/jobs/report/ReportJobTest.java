@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * box must land on the right pixels of the screenshot and the page must log nothing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ReportJobTest {
+public class ReportJobTest {
     private SparkSession spark;
     private Path root;
 
@@ -205,7 +205,7 @@ class ReportJobTest {
         return b;
     }
 
-    static String chromium() {
+    public static String chromium() {
         for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
             if (Files.isExecutable(Path.of(c))) {
                 return c;

@@ -31,7 +31,14 @@ public final class LeakageFilter {
             .add("eval_set", DataTypes.StringType).add("eval_item", DataTypes.StringType)
             .add("distance", DataTypes.IntegerType).add("detail", DataTypes.StringType);
 
-    public record Result(Dataset<Row> kept, Dataset<Row> manifest) {
+    /**
+     * {@code kept}: the corpus rows not removed; {@code manifest}: one row per removal ({@link #MANIFEST});
+     * {@code nearMisses}: kept records within the near-miss margin above the threshold of an evaluation item
+     * (record_id, source, eval_set, eval_item, distance); {@code perceptualPairs}: every (record, evaluation item)
+     * pair of the perceptual join up to threshold + margin, with its distance (the audit's histogram).
+     */
+    public record Result(Dataset<Row> kept, Dataset<Row> manifest, Dataset<Row> nearMisses,
+                         Dataset<Row> perceptualPairs) {
     }
 
     private LeakageFilter() {
@@ -106,6 +113,19 @@ public final class LeakageFilter {
      */
     public static Result applyFingerprinted(Dataset<Row> corpus, Dataset<Row> fingerprinted, Dataset<Row> evalPrints,
                                             int maxDistance) {
+        return applyFingerprinted(corpus, fingerprinted, evalPrints, maxDistance, 0);
+    }
+
+    /**
+     * The same, with the perceptual join run to {@code maxDistance + nearMissMargin}: pairs above the threshold are
+     * not removed but returned as {@link Result#nearMisses} (for the leakage audit). A wider radius costs join time:
+     * the band plan follows the radius.
+     */
+    public static Result applyFingerprinted(Dataset<Row> corpus, Dataset<Row> fingerprinted, Dataset<Row> evalPrints,
+                                            int maxDistance, int nearMissMargin) {
+        if (nearMissMargin < 0) {
+            throw new IllegalArgumentException("audit.margin must be 0 or more bits, got " + nearMissMargin);
+        }
         Dataset<Row> c = fingerprinted.cache();
         Dataset<Row> e = evalPrints.filter("fingerprint_error IS NULL").cache();
         Column none = functions.lit(null).cast(DataTypes.IntegerType);
@@ -135,16 +155,24 @@ public final class LeakageFilter {
             evalKeyed = evalKeyed.drop("phash").withColumn("phash", functions.explode(functions.col("eval_hashes")));
         }
         // a negative threshold turns the perceptual rule off (ids and content hashes only)
-        Dataset<Row> pairs = maxDistance < 0
+        Dataset<Row> joined = maxDistance < 0
                 ? ok.sparkSession().createDataFrame(List.of(), HammingJoin.RESULT)
-                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash", maxDistance)
+                : HammingJoin.joinBroadcast(ok, "record_id", "phash", evalKeyed, "eval_ref", "phash",
+                                maxDistance + nearMissMargin)
                         .groupBy("left_id", "right_id").agg(functions.min("distance").as("distance"));
-        Dataset<Row> byPhash = pairs.join(ok.select("record_id", "source"),
-                        pairs.col("left_id").equalTo(ok.col("record_id")))
-                .select(functions.col("record_id"), functions.col("source"), functions.lit("phash").as("rule"),
+        Dataset<Row> pairs = joined.join(ok.select("record_id", "source"),
+                        joined.col("left_id").equalTo(ok.col("record_id")))
+                .select(functions.col("record_id"), functions.col("source"),
                         functions.split(functions.col("right_id"), "\u0000").getItem(0).as("eval_set"),
                         functions.split(functions.col("right_id"), "\u0000").getItem(1).as("eval_item"),
-                        functions.col("distance"), functions.lit(null).cast("string").as("detail"));
+                        functions.col("distance"));
+        if (nearMissMargin > 0) {
+            pairs = pairs.cache();
+        }
+        Dataset<Row> byPhash = pairs.filter(functions.col("distance").leq(maxDistance))
+                .select(functions.col("record_id"), functions.col("source"), functions.lit("phash").as("rule"),
+                        functions.col("eval_set"), functions.col("eval_item"), functions.col("distance"),
+                        functions.lit(null).cast("string").as("detail"));
         // one manifest row per (record, evaluation item): the first rule that caught it
         Dataset<Row> all = unreadable.unionByName(byId).unionByName(byContent).unionByName(byPhash)
                 .withColumn("_order", functions.when(functions.col("rule").equalTo("unreadable_image"), 0)
@@ -157,7 +185,9 @@ public final class LeakageFilter {
         Dataset<Row> removed = manifest.select(functions.col("record_id").as("_removed_id")).distinct();
         Dataset<Row> kept = corpus.join(removed, corpus.col("record_id").equalTo(removed.col("_removed_id")),
                 "left_anti");
-        return new Result(kept, manifest);
+        Dataset<Row> nearMisses = pairs.filter(functions.col("distance").gt(maxDistance))
+                .join(removed, pairs.col("record_id").equalTo(removed.col("_removed_id")), "left_anti");
+        return new Result(kept, manifest, nearMisses, pairs);
     }
 
     /** Counts of removals per source, rule and evaluation set (the report's table). */
